@@ -1,0 +1,79 @@
+package io.github.jsonmmap;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What the header of a file says, read without taking any lock: for operators ({@code jsonmmap
+ * inspect}), health checks and tests. Times are microseconds since the epoch, 0 when unset.
+ *
+ * @param path the file
+ * @param formatMajor format major version
+ * @param formatMinor format minor version
+ * @param headerLength bytes before the data area
+ * @param fileSize the file's size on disk
+ * @param capacity bytes in the data area, as recorded by the writer
+ * @param generation how many times the file has grown
+ * @param currentVersion the committed version readers see
+ * @param currentSlot the slot holding it
+ * @param name the document name, empty when none
+ * @param writerId the instance id of the last writer, null when none
+ * @param writerInfo who the last writer was, for humans (process id and host)
+ * @param writerSinceMicros when the last writer took the file
+ * @param heartbeatMicros the last writer heartbeat
+ * @param createdMicros when the file was created
+ * @param slots both slot descriptors, each with its state
+ */
+public record FileInfo(
+    Path path,
+    int formatMajor,
+    int formatMinor,
+    int headerLength,
+    long fileSize,
+    long capacity,
+    long generation,
+    long currentVersion,
+    int currentSlot,
+    String name,
+    UUID writerId,
+    String writerInfo,
+    long writerSinceMicros,
+    long heartbeatMicros,
+    long createdMicros,
+    List<SlotInfo> slots) {
+
+  public FileInfo {
+    slots = List.copyOf(slots);
+  }
+
+  /**
+   * One slot descriptor.
+   *
+   * @param index 0 or 1
+   * @param sequence the seqlock sequence (odd while written)
+   * @param version the version it holds
+   * @param offset where its document starts
+   * @param length its document length
+   * @param publishedAtMicros when it was published
+   * @param checksum the recorded CRC-32
+   * @param state {@code current}, {@code previous}, {@code empty}, {@code writing} (odd sequence,
+   *     for example a writer that died mid-publish), {@code uncommitted} (written but never made
+   *     current: its writer died between the two steps), or {@code corrupt: <reason>}
+   */
+  public record SlotInfo(
+      int index,
+      long sequence,
+      long version,
+      long offset,
+      long length,
+      long publishedAtMicros,
+      int checksum,
+      String state) {
+
+    /** Whether the slot holds a readable committed version. */
+    public boolean valid() {
+      return state.equals("current") || state.equals("previous");
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.github.jsonmmap;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+
+/**
+ * One mapping of a jsonmmap file, with accessors whose names say their memory order. A mapping
+ * never shrinks; a larger file is mapped again by whoever owns the region.
+ *
+ * <p>Thread-safe for reads; writes are made by the single writer thread of a file.
+ */
+final class MappedRegion {
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final MappedByteBuffer buffer;
+  private final int size;
+
+  MappedRegion(MappedByteBuffer buffer) {
+    this.buffer = buffer;
+    this.buffer.order(ByteOrder.LITTLE_ENDIAN);
+    this.size = buffer.capacity();
+  }
+
+  /** Bytes mapped. */
+  int size() {
+    return size;
+  }
+
+  MappedByteBuffer buffer() {
+    return buffer;
+  }
+
+  long longAcquire(int offset) {
+    return (long) LONGS.getAcquire(buffer, offset);
+  }
+
+  long longVolatile(int offset) {
+    return (long) LONGS.getVolatile(buffer, offset);
+  }
+
+  long longPlain(int offset) {
+    return buffer.getLong(offset);
+  }
+
+  int intPlain(int offset) {
+    return buffer.getInt(offset);
+  }
+
+  void longRelease(int offset, long value) {
+    LONGS.setRelease(buffer, offset, value);
+  }
+
+  void longOpaque(int offset, long value) {
+    LONGS.setOpaque(buffer, offset, value);
+  }
+
+  void longPlain(int offset, long value) {
+    buffer.putLong(offset, value);
+  }
+
+  void intPlain(int offset, int value) {
+    buffer.putInt(offset, value);
+  }
+
+  /** Copies {@code length} bytes at {@code offset} into a new array (plain loads). */
+  byte[] copy(int offset, int length) {
+    byte[] bytes = new byte[length];
+    buffer.get(offset, bytes, 0, length);
+    return bytes;
+  }
+
+  void copyInto(int offset, byte[] target, int targetOffset, int length) {
+    buffer.get(offset, target, targetOffset, length);
+  }
+
+  void put(int offset, byte[] bytes) {
+    buffer.put(offset, bytes, 0, bytes.length);
+  }
+
+  void put(int offset, ByteBuffer bytes) {
+    buffer.put(offset, bytes, bytes.position(), bytes.remaining());
+  }
+
+  /** Flushes dirty pages to the file (msync). */
+  void force() {
+    buffer.force();
+  }
+}

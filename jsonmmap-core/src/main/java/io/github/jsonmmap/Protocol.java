@@ -1,0 +1,356 @@
+package io.github.jsonmmap;
+
+import static io.github.jsonmmap.FileLayout.*;
+
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32;
+
+/**
+ * The reader and writer protocol of FORMAT.md over one {@link MappedRegion}: header checks, the
+ * seqlock read of a slot (copy, fence, re-check, checksum) and the seqlock write.
+ *
+ * <p>Stateless; the caller owns the region and serialises writes.
+ */
+final class Protocol {
+
+  /** Thrown when a slot points past the mapped bytes while the file has grown: map again. */
+  static final class RemapNeeded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    static final RemapNeeded INSTANCE = new RemapNeeded();
+
+    private RemapNeeded() {
+      super("remap needed", null, false, false);
+    }
+  }
+
+  /** The bytes of one committed version, validated against its checksum. */
+  record SlotContent(long version, long publishedAtMicros, byte[] bytes) {}
+
+  /** Supplies the file's current length, to tell growth from corruption. */
+  @FunctionalInterface
+  interface FileSize {
+    long get();
+  }
+
+  private Protocol() {}
+
+  /**
+   * Checks the magic, format version and header length.
+   *
+   * @throws JsonMmapException with reason {@code not-ready} while the format version is still 0
+   */
+  static void checkHeader(Path file, MappedRegion r) {
+    if (r.size() < MIN_HEADER_LENGTH) {
+      throw new JsonMmapException(
+          "not-ready",
+          file,
+          "file too short to hold a header: path="
+              + file
+              + " size="
+              + r.size()
+              + " min="
+              + MIN_HEADER_LENGTH);
+    }
+    long versionWord = r.longAcquire(FORMAT_VERSION_OFFSET);
+    long magic = r.longPlain(MAGIC_OFFSET);
+    if (magic != MAGIC_LONG) {
+      if (magic == 0 && versionWord == 0) {
+        throw new JsonMmapException(
+            "not-ready",
+            file,
+            "file is not initialised (zero header, no format version): path=" + file);
+      }
+      throw new CorruptFileException(
+          file,
+          "not a jsonmmap file (bad magic): path="
+              + file
+              + " magic=0x"
+              + Long.toHexString(magic)
+              + " expected=0x"
+              + Long.toHexString(MAGIC_LONG));
+    }
+    int major = (int) versionWord;
+    int minor = (int) (versionWord >>> 32);
+    if (major == 0) {
+      throw new JsonMmapException(
+          "not-ready", file, "file is not initialised yet (format version 0): path=" + file);
+    }
+    if (major != MAJOR_VERSION) {
+      throw new UnsupportedFormatException(
+          file,
+          "unsupported format version: path="
+              + file
+              + " fileVersion="
+              + major
+              + "."
+              + minor
+              + " supportedVersion="
+              + MAJOR_VERSION
+              + "."
+              + MINOR_VERSION
+              + " (only major "
+              + MAJOR_VERSION
+              + " is readable)");
+    }
+    int headerLength = r.intPlain(HEADER_LENGTH_OFFSET);
+    if (headerLength < MIN_HEADER_LENGTH
+        || headerLength % DATA_ALIGNMENT != 0
+        || headerLength > r.size()) {
+      throw new CorruptFileException(
+          file,
+          "header length out of range: path="
+              + file
+              + " headerLength="
+              + headerLength
+              + " fileSize="
+              + r.size());
+    }
+  }
+
+  static String readName(MappedRegion r) {
+    return readString(r, NAME_LENGTH_OFFSET, NAME_OFFSET, NAME_CAPACITY);
+  }
+
+  static String readWriterInfo(MappedRegion r) {
+    return readString(r, WRITER_INFO_LENGTH_OFFSET, WRITER_INFO_OFFSET, WRITER_INFO_CAPACITY);
+  }
+
+  private static String readString(MappedRegion r, int lengthOffset, int offset, int capacity) {
+    int length = r.intPlain(lengthOffset);
+    if (length <= 0) {
+      return "";
+    }
+    return new String(r.copy(offset, Math.min(length, capacity)), StandardCharsets.UTF_8);
+  }
+
+  static void writeString(
+      MappedRegion r, int lengthOffset, int offset, int capacity, String value) {
+    byte[] bytes = value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);
+    int length = Math.min(bytes.length, capacity);
+    byte[] padded = new byte[capacity];
+    System.arraycopy(bytes, 0, padded, 0, length);
+    r.put(offset, padded);
+    r.intPlain(lengthOffset, length);
+  }
+
+  static UUID readWriterId(MappedRegion r) {
+    long msb = r.longPlain(WRITER_ID_OFFSET);
+    long lsb = r.longPlain(WRITER_ID_OFFSET + 8);
+    return msb == 0 && lsb == 0 ? null : new UUID(msb, lsb);
+  }
+
+  static int crc32(byte[] bytes) {
+    CRC32 crc = new CRC32();
+    crc.update(bytes, 0, bytes.length);
+    return (int) crc.getValue();
+  }
+
+  /**
+   * Reads the current version: the reader recipe of FORMAT.md. Retries while the writer is busy
+   * with the slot, up to {@code timeout}.
+   *
+   * @throws RemapNeeded when the slot lies past the mapping but inside the (grown) file
+   * @throws CorruptFileException when a stable slot is out of range or fails its checksum
+   */
+  static SlotContent readCurrent(
+      Path file,
+      MappedRegion r,
+      long maxLength,
+      FileSize fileSize,
+      Duration timeout,
+      LongAdder retries) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 0; ; attempt++) {
+      if (attempt > 0) {
+        retries.increment();
+        backOff(file, attempt, deadline, timeout);
+      }
+      long current = r.longAcquire(CURRENT_OFFSET);
+      if (current == 0) {
+        throw new CorruptFileException(file, "no version committed (current is 0): path=" + file);
+      }
+      SlotContent content = readSlot(file, r, currentSlot(current), maxLength, fileSize);
+      if (content == null) {
+        continue;
+      }
+      if (content.version() != currentVersion(current)) {
+        if (r.longAcquire(CURRENT_OFFSET) != current) {
+          continue;
+        }
+        throw new CorruptFileException(
+            file,
+            "slot version disagrees with current: path="
+                + file
+                + " slot="
+                + currentSlot(current)
+                + " slotVersion="
+                + content.version()
+                + " currentVersion="
+                + currentVersion(current));
+      }
+      return content;
+    }
+  }
+
+  /**
+   * Reads the slot that does not hold the current version (the previous version), or null when it
+   * holds none or is being written.
+   */
+  static SlotContent readPrevious(Path file, MappedRegion r, long maxLength, FileSize fileSize) {
+    long current = r.longAcquire(CURRENT_OFFSET);
+    if (current == 0) {
+      return null;
+    }
+    int slot = 1 - currentSlot(current);
+    SlotContent content = readSlot(file, r, slot, maxLength, fileSize);
+    if (content == null || content.version() == 0 || content.version() >= currentVersion(current)) {
+      return null;
+    }
+    return content;
+  }
+
+  /**
+   * One attempt at reading a slot: null when it is being written or changed while copied. Copies
+   * the bytes into a private array before anything looks at them.
+   */
+  static SlotContent readSlot(
+      Path file, MappedRegion r, int slot, long maxLength, FileSize fileSize) {
+    int base = slotOffset(slot);
+    long sequence = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
+    if ((sequence & 1) != 0) {
+      return null;
+    }
+    long version = r.longPlain(base + SLOT_VERSION_OFFSET);
+    long offset = r.longPlain(base + SLOT_DATA_OFFSET);
+    long length = r.longPlain(base + SLOT_DATA_LENGTH_OFFSET);
+    long published = r.longPlain(base + SLOT_PUBLISHED_OFFSET);
+    int checksum = r.intPlain(base + SLOT_CHECKSUM_OFFSET);
+    if (sequence == 0 && version == 0) {
+      return new SlotContent(0, 0, null);
+    }
+    int headerLength = r.intPlain(HEADER_LENGTH_OFFSET);
+    if (length < 0
+        || length > maxLength
+        || offset < headerLength
+        || offset > Long.MAX_VALUE - length) {
+      if (!stable(r, base, sequence)) {
+        return null;
+      }
+      throw new CorruptFileException(
+          file,
+          "slot out of range: path="
+              + file
+              + " slot="
+              + slot
+              + " offset="
+              + offset
+              + " length="
+              + length
+              + " maxLength="
+              + maxLength
+              + " headerLength="
+              + headerLength);
+    }
+    if (offset + length > r.size()) {
+      if (!stable(r, base, sequence)) {
+        return null;
+      }
+      long size = fileSize.get();
+      if (offset + length <= size && size > r.size()) {
+        throw RemapNeeded.INSTANCE;
+      }
+      throw new CorruptFileException(
+          file,
+          "slot points past the end of the file: path="
+              + file
+              + " slot="
+              + slot
+              + " offset="
+              + offset
+              + " length="
+              + length
+              + " fileSize="
+              + size);
+    }
+    byte[] bytes = r.copy((int) offset, (int) length);
+    if (!stable(r, base, sequence)) {
+      return null;
+    }
+    int actual = crc32(bytes);
+    if (actual != checksum) {
+      throw new ChecksumMismatchException(
+          file,
+          "checksum mismatch: path="
+              + file
+              + " slot="
+              + slot
+              + " version="
+              + version
+              + " length="
+              + length
+              + " stored=0x"
+              + Integer.toHexString(checksum)
+              + " computed=0x"
+              + Integer.toHexString(actual));
+    }
+    return new SlotContent(version, published, bytes);
+  }
+
+  /** Whether the slot's sequence is still {@code sequence} after the loads before this call. */
+  private static boolean stable(MappedRegion r, int base, long sequence) {
+    VarHandle.acquireFence();
+    return r.longPlain(base + SLOT_SEQUENCE_OFFSET) == sequence;
+  }
+
+  private static void backOff(Path file, int attempt, long deadline, Duration timeout) {
+    if (System.nanoTime() - deadline > 0) {
+      throw new JsonMmapException(
+          "timeout",
+          file,
+          "read did not settle: path="
+              + file
+              + " attempts="
+              + attempt
+              + " timeout="
+              + timeout.toMillis()
+              + "ms (a slot stayed odd or kept changing)");
+    }
+    if (attempt < 64) {
+      Thread.onSpinWait();
+    } else if (attempt < 256) {
+      Thread.yield();
+    } else {
+      LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+    }
+  }
+
+  /**
+   * Writes one version into {@code slot} with the seqlock protocol and then makes it current. The
+   * caller has made sure the bytes at [offset, offset + length) overlap nothing the current slot
+   * refers to.
+   */
+  static void writeSlot(
+      MappedRegion r, int slot, long version, long offset, byte[] bytes, long publishedAtMicros) {
+    int base = slotOffset(slot);
+    long sequence = r.longPlain(base + SLOT_SEQUENCE_OFFSET);
+    // An odd sequence left by a writer that died mid-publish moves on to the next odd value.
+    long busy = (sequence & 1) == 0 ? sequence + 1 : sequence + 2;
+    r.longOpaque(base + SLOT_SEQUENCE_OFFSET, busy);
+    VarHandle.releaseFence();
+    r.put((int) offset, bytes);
+    r.longPlain(base + SLOT_VERSION_OFFSET, version);
+    r.longPlain(base + SLOT_DATA_OFFSET, offset);
+    r.longPlain(base + SLOT_DATA_LENGTH_OFFSET, bytes.length);
+    r.longPlain(base + SLOT_PUBLISHED_OFFSET, publishedAtMicros);
+    r.intPlain(base + SLOT_CHECKSUM_OFFSET, crc32(bytes));
+    r.longRelease(base + SLOT_SEQUENCE_OFFSET, busy + 1);
+    r.longRelease(CURRENT_OFFSET, current(version, slot));
+  }
+}

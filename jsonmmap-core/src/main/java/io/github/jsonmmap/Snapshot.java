@@ -1,0 +1,175 @@
+package io.github.jsonmmap;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One committed version of the document, as read from the file. Immutable: the accessors that
+ * return trees or bytes return copies.
+ *
+ * <p>Safe to share between threads.
+ */
+public final class Snapshot {
+
+  private final Path file;
+  private final long version;
+  private final long publishedAtMicros;
+  private final UUID writerId;
+  private final byte[] bytes;
+  private final ObjectNode tree;
+  private final Map<String, Object> flat;
+  private final JsonMapper mapper;
+
+  Snapshot(
+      Path file,
+      long version,
+      long publishedAtMicros,
+      UUID writerId,
+      byte[] bytes,
+      ObjectNode tree,
+      JsonMapper mapper) {
+    this.file = file;
+    this.version = version;
+    this.publishedAtMicros = publishedAtMicros;
+    this.writerId = writerId;
+    this.bytes = bytes;
+    this.tree = tree;
+    this.flat = Documents.flatten(tree);
+    this.mapper = mapper;
+  }
+
+  /** The snapshot of a file that has no version yet: version 0, an empty object. */
+  static Snapshot empty(Path file, JsonMapper mapper) {
+    return new Snapshot(
+        file,
+        0,
+        0,
+        null,
+        "{}".getBytes(StandardCharsets.UTF_8),
+        JsonNodeFactory.instance.objectNode(),
+        mapper);
+  }
+
+  /** The file this snapshot was read from. */
+  public Path file() {
+    return file;
+  }
+
+  /** The document version: 1 for the first, one more for each publish; 0 when none exists yet. */
+  public long version() {
+    return version;
+  }
+
+  /** When the writer committed this version, in microseconds since the epoch (0 for none). */
+  public long publishedAtMicros() {
+    return publishedAtMicros;
+  }
+
+  public Instant publishedAt() {
+    return Instant.ofEpochSecond(
+        Math.floorDiv(publishedAtMicros, 1_000_000L),
+        Math.floorMod(publishedAtMicros, 1_000_000L) * 1000L);
+  }
+
+  /** The instance id of the writer that was registered in the header when this was read. */
+  public Optional<UUID> writerId() {
+    return Optional.ofNullable(writerId);
+  }
+
+  /** The document size in bytes (UTF-8 JSON). */
+  public int size() {
+    return bytes.length;
+  }
+
+  /** A copy of the document bytes exactly as stored (compact UTF-8 JSON). */
+  public byte[] bytes() {
+    return bytes.clone();
+  }
+
+  /** The document as compact JSON text. */
+  public String json() {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /** A copy of the parsed document. */
+  public ObjectNode tree() {
+    return tree.deepCopy();
+  }
+
+  /**
+   * The document flattened to Spring-style keys ({@code a.b[0].c}) with String, Number, Boolean or
+   * null values; unmodifiable, in document order.
+   */
+  public Map<String, Object> flat() {
+    return flat;
+  }
+
+  /** The flattened value of a key (see {@link #flat()}), or null when absent. */
+  public Object get(String key) {
+    return flat.get(key);
+  }
+
+  /** Whether the flattened document has the key. */
+  public boolean contains(String key) {
+    return flat.containsKey(key);
+  }
+
+  /**
+   * The value at a key path ({@code a.b[0]}; an object or array as well as a leaf), converted to
+   * {@code type}; empty when absent or null.
+   *
+   * @throws InvalidDocumentException when the value cannot be converted to the type
+   */
+  public <T> Optional<T> get(String key, Class<T> type) {
+    JsonNode node = Documents.at(tree, key);
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(convert(node, type, key));
+  }
+
+  /** A copy of the subtree at a key path, or empty when absent. */
+  public Optional<JsonNode> node(String key) {
+    JsonNode node = Documents.at(tree, key);
+    return node == null ? Optional.empty() : Optional.of(node.deepCopy());
+  }
+
+  /** The whole document converted to {@code type} (a record, a class or a Map). */
+  public <T> T as(Class<T> type) {
+    return convert(tree, type, "(root)");
+  }
+
+  private <T> T convert(JsonNode node, Class<T> type, String key) {
+    try {
+      return mapper.treeToValue(node, type);
+    } catch (JacksonException e) {
+      throw new InvalidDocumentException(
+          file,
+          "cannot convert value: path="
+              + file
+              + " key="
+              + key
+              + " type="
+              + type.getName()
+              + " version="
+              + version
+              + " error="
+              + Documents.oneLine(e),
+          e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Snapshot[file=" + file + ", version=" + version + ", size=" + bytes.length + "]";
+  }
+}

@@ -1,0 +1,154 @@
+package io.github.jsonmmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+class JsonMmapFileTest {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  @TempDir Path dir;
+
+  private Path file() {
+    return dir.resolve("config.json");
+  }
+
+  private JsonMmapFile writer() {
+    return JsonMmapFile.open(file(), Role.WRITER);
+  }
+
+  private JsonMmapFile reader() {
+    return JsonMmapFile.open(file(), Role.READER);
+  }
+
+  @Test
+  void newFileStartsAtVersionOneWithAnEmptyObject() {
+    try (JsonMmapFile writer = writer()) {
+      Snapshot snapshot = writer.snapshot();
+      assertThat(snapshot.version()).isEqualTo(1);
+      assertThat(snapshot.json()).isEqualTo("{}");
+      assertThat(snapshot.writerId()).isPresent();
+    }
+  }
+
+  @Test
+  void readerSeesWhatTheWriterPublished() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      writer.publish(Map.of("greeting", Map.of("message", "hello"), "limits", List.of(1, 2)));
+      Snapshot seen = reader.refresh();
+      assertThat(seen.version()).isEqualTo(2);
+      assertThat(seen.get("greeting.message")).isEqualTo("hello");
+      assertThat(seen.get("limits[1]")).isEqualTo(2);
+      assertThat(seen.get("greeting", Map.class)).contains(Map.of("message", "hello"));
+    }
+  }
+
+  @Test
+  void setRemoveMergeAndUpdateEditTheCurrentDocument() {
+    try (JsonMmapFile writer = writer()) {
+      writer.set("a.b[0].c", "x");
+      assertThat(writer.snapshot().json()).isEqualTo("{\"a\":{\"b\":[{\"c\":\"x\"}]}}");
+      writer.set("a.b[1]", 5);
+      assertThat(writer.snapshot().flat()).containsEntry("a.b[1]", 5);
+      writer.merge(JSON.readTree("{\"a\":null,\"n\":{\"k\":true}}"));
+      assertThat(writer.snapshot().json()).isEqualTo("{\"n\":{\"k\":true}}");
+      writer.update(tree -> tree.put("z", 1));
+      assertThat(writer.snapshot().flat()).containsEntry("z", 1).containsEntry("n.k", true);
+      long version = writer.remove("n.k").version();
+      assertThat(writer.snapshot().contains("n.k")).isFalse();
+      assertThat(writer.remove("no.such.key").version()).isEqualTo(version);
+    }
+  }
+
+  @Test
+  void mergePatchFollowsRfc7386() throws Exception {
+    ObjectNode target =
+        (ObjectNode) JSON.readTree("{\"a\":\"b\",\"c\":{\"d\":\"e\",\"f\":\"g\"},\"l\":[1,2]}");
+    var result =
+        Documents.mergePatch(target, JSON.readTree("{\"a\":\"z\",\"c\":{\"f\":null},\"l\":[3]}"));
+    assertThat(result.toString()).isEqualTo("{\"a\":\"z\",\"c\":{\"d\":\"e\"},\"l\":[3]}");
+    assertThat(target.toString()).contains("\"f\":\"g\"");
+  }
+
+  @Test
+  void listenerGetsOldNewAndChangedKeys() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      writer.publish(Map.of("keep", 1, "change", "a", "drop", true));
+      reader.refresh();
+      List<Change> seen = new CopyOnWriteArrayList<>();
+      reader.addListener(seen::add);
+      writer.publish(Map.of("keep", 1, "change", "b", "add", List.of("x")));
+      await().atMost(Duration.ofSeconds(5)).until(() -> !seen.isEmpty());
+      Change change = seen.get(0);
+      assertThat(change.previous().version()).isEqualTo(2);
+      assertThat(change.current().version()).isEqualTo(3);
+      assertThat(change.keys().added()).containsExactly("add[0]");
+      assertThat(change.keys().removed()).containsExactly("drop");
+      assertThat(change.keys().changed()).containsExactly("change");
+    }
+  }
+
+  @Test
+  void previousVersionIsTheRollbackTarget() {
+    try (JsonMmapFile writer = writer()) {
+      writer.set("v", "one");
+      writer.set("v", "two");
+      assertThat(writer.previous()).get().extracting(s -> s.get("v")).isEqualTo("one");
+      Snapshot rolledBack = writer.rollback();
+      assertThat(rolledBack.get("v")).isEqualTo("one");
+      assertThat(rolledBack.version()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void secondWriterFailsFastNamingTheFileAndTheHolder() {
+    try (JsonMmapFile first = writer()) {
+      assertThatThrownBy(this::writer)
+          .isInstanceOf(WriterLockedException.class)
+          .hasMessageContaining("another process holds the writer lock")
+          .hasMessageContaining("path=" + file())
+          .hasMessageContaining("holder=\"pid=" + ProcessHandle.current().pid());
+      assertThat(first.isWriter()).isTrue();
+    }
+  }
+
+  @Test
+  void readerCannotWrite() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      assertThatThrownBy(() -> reader.set("a", 1))
+          .isInstanceOf(NotWriterException.class)
+          .hasMessageContaining("path=" + file());
+    }
+  }
+
+  @Test
+  void newFileGetsConfiguredPermissionsNeverWorldWritable() throws Exception {
+    try (JsonMmapFile writer = writer()) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
+          .isEqualTo("rw-r-----");
+    }
+    Path other = dir.resolve("shared.json");
+    try (JsonMmapFile writer =
+        JsonMmapFile.open(
+            JsonMmapOptions.builder(other).role(Role.WRITER).permissions("rw-rw-r--").build())) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(other)))
+          .isEqualTo("rw-rw-r--");
+    }
+  }
+}
