@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.StreamWriteConstraints;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -43,6 +44,8 @@ final class Documents {
     JsonFactory factory =
         JsonFactory.builder()
             .streamReadConstraints(constraints)
+            .streamWriteConstraints(
+                StreamWriteConstraints.builder().maxNestingDepth(maxNestingDepth).build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     this.parser =

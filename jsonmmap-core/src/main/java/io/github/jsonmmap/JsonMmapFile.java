@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
@@ -675,16 +676,37 @@ public final class JsonMmapFile implements AutoCloseable {
     }
   }
 
-  /** A file with our magic whose format version is still 0: its creator died initialising it. */
+  /**
+   * Whether a file holds nothing committed that a writer could lose by initialising it: its header
+   * page is all zeros, or it has our magic and a format version still 0 (its creator died
+   * initialising it).
+   */
   private static boolean isUnfinishedCreation(FileChannel ch, long size) throws IOException {
-    if (size < FORMAT_VERSION_OFFSET + 8) {
-      return false;
-    }
-    ByteBuffer head = ByteBuffer.allocate(FORMAT_VERSION_OFFSET + 8).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer head =
+        ByteBuffer.allocate((int) Math.min(size, HEADER_LENGTH)).order(ByteOrder.LITTLE_ENDIAN);
     while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
       // keep reading
     }
-    return head.getLong(MAGIC_OFFSET) == MAGIC_LONG && head.getLong(FORMAT_VERSION_OFFSET) == 0;
+    boolean zeros = true;
+    for (int i = 0; i < head.capacity(); i++) {
+      zeros &= head.get(i) == 0;
+    }
+    if (zeros) {
+      return true;
+    }
+    for (int i = 0; i < Math.min(head.capacity(), MAGIC.length); i++) {
+      if (head.get(i) != MAGIC[i]) {
+        return false;
+      }
+    }
+    for (int i = FORMAT_VERSION_OFFSET;
+        i < Math.min(head.capacity(), FORMAT_VERSION_OFFSET + 8);
+        i++) {
+      if (head.get(i) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void initialise(FileChannel ch, long existingSize) throws IOException {
@@ -750,12 +772,9 @@ public final class JsonMmapFile implements AutoCloseable {
       throw refuse(e);
     }
     long current = r.longPlain(CURRENT_OFFSET);
-    lastVersion =
-        Math.max(
-            currentVersion(current),
-            Math.max(
-                r.longPlain(SLOT_0_OFFSET + SLOT_VERSION_OFFSET),
-                r.longPlain(SLOT_1_OFFSET + SLOT_VERSION_OFFSET)));
+    // Continue from the committed version: a version a dead writer had in flight was never
+    // current, so no reader returned it, and its slot is the one written next.
+    lastVersion = currentVersion(current);
     writerId = UUID.randomUUID();
     claimHeader(Units.nowMicros());
     fileKey = fileKeyOrNull();
@@ -775,12 +794,20 @@ public final class JsonMmapFile implements AutoCloseable {
     }
   }
 
+  /** The reason a writer will not use a file, keeping the specific type a caller may act on. */
   private JsonMmapException refuse(JsonMmapException e) {
+    String message =
+        e.getMessage() + " (the writer refuses to overwrite it: move it away or fix it)";
     if (e instanceof NameMismatchException) {
       return e;
     }
-    return new CorruptFileException(
-        path, e.getMessage() + " (the writer refuses to overwrite it: move it away or fix it)", e);
+    if (e instanceof UnsupportedFormatException) {
+      return new UnsupportedFormatException(path, message, e);
+    }
+    if (e instanceof InvalidDocumentException) {
+      return new InvalidDocumentException(path, message, e);
+    }
+    return new CorruptFileException(path, message, e);
   }
 
   /** Records this process as the writer in the header. */
@@ -951,6 +978,7 @@ public final class JsonMmapFile implements AutoCloseable {
         return;
       }
       try {
+        checkNotTruncated();
         Protocol.checkHeader(path, region);
       } catch (JsonMmapException e) {
         record(e);
@@ -1013,6 +1041,7 @@ public final class JsonMmapFile implements AutoCloseable {
   }
 
   private Protocol.SlotContent readCurrentContent() {
+    checkNotTruncated();
     for (int remaps = 0; ; remaps++) {
       try {
         return Protocol.readCurrent(
@@ -1023,6 +1052,25 @@ public final class JsonMmapFile implements AutoCloseable {
         }
         remap();
       }
+    }
+  }
+
+  /**
+   * Touching a mapped page past the end of a shrunk file kills the JVM (SIGBUS). jsonmmap never
+   * shrinks a file; this catches a third party that did, before any page is touched.
+   */
+  private void checkNotTruncated() {
+    long size = fileSize();
+    if (channel != null && size < region.size()) {
+      throw new CorruptFileException(
+          path,
+          "file was truncated under the reader: path="
+              + path
+              + " size="
+              + size
+              + " mapped="
+              + region.size()
+              + " (jsonmmap files never shrink; serving the last good version)");
     }
   }
 
@@ -1116,7 +1164,10 @@ public final class JsonMmapFile implements AutoCloseable {
   private void spin() {
     while (!closed.get()) {
       MappedRegion r = region;
-      if (r != null && !writer && r.longAcquire(CURRENT_OFFSET) != seenCurrent) {
+      if (r == null || writer) {
+        // Nothing to follow: not attached yet (the watcher attaches), or this standby now writes.
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      } else if (r.longAcquire(CURRENT_OFFSET) != seenCurrent) {
         checkForChange();
       } else {
         Thread.onSpinWait();

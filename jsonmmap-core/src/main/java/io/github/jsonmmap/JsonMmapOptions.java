@@ -67,10 +67,10 @@ public final class JsonMmapOptions {
   private final boolean forceOnPublish;
   private final int maxNestingDepth;
 
-  private JsonMmapOptions(Builder b) {
+  private JsonMmapOptions(Builder b, long initialCapacity) {
     this.path = b.path.toAbsolutePath().normalize();
     this.role = b.role;
-    this.initialCapacity = b.initialCapacity;
+    this.initialCapacity = initialCapacity;
     this.maxSize = b.maxSize;
     this.permissions = Collections.unmodifiableSet(EnumSet.copyOf(b.permissions));
     this.watchMode = b.watchMode;
@@ -192,7 +192,7 @@ public final class JsonMmapOptions {
   public static final class Builder {
     private final Path path;
     private Role role = Role.READER;
-    private long initialCapacity = DEFAULT_INITIAL_CAPACITY;
+    private long initialCapacity = -1;
     private long maxSize = DEFAULT_MAX_SIZE;
     private Set<PosixFilePermission> permissions = DEFAULT_PERMISSIONS;
     private WatchMode watchMode = WatchMode.EVENTS;
@@ -299,6 +299,11 @@ public final class JsonMmapOptions {
      * @throws IllegalArgumentException naming the option that is out of range
      */
     public JsonMmapOptions build() {
+      // Unset: the default, but never more than a smaller maximum allows.
+      long capacity =
+          initialCapacity == -1
+              ? Math.min(DEFAULT_INITIAL_CAPACITY, maxSize - FileLayout.HEADER_LENGTH)
+              : initialCapacity;
       if (maxSize < MIN_MAX_SIZE || maxSize > MAX_MAX_SIZE) {
         throw new IllegalArgumentException(
             "maxSize out of range: maxSize="
@@ -308,11 +313,10 @@ public final class JsonMmapOptions {
                 + " max="
                 + MAX_MAX_SIZE);
       }
-      if (initialCapacity < FileLayout.PAGE_SIZE
-          || initialCapacity > maxSize - FileLayout.HEADER_LENGTH) {
+      if (capacity < FileLayout.PAGE_SIZE || capacity > maxSize - FileLayout.HEADER_LENGTH) {
         throw new IllegalArgumentException(
             "initialCapacity out of range: initialCapacity="
-                + initialCapacity
+                + capacity
                 + " min="
                 + FileLayout.PAGE_SIZE
                 + " max="
@@ -337,7 +341,7 @@ public final class JsonMmapOptions {
       if (maxNestingDepth < 1) {
         throw new IllegalArgumentException("maxNestingDepth must be positive: " + maxNestingDepth);
       }
-      return new JsonMmapOptions(this);
+      return new JsonMmapOptions(this, capacity);
     }
 
     private static void requirePositive(String option, Duration value) {

@@ -48,15 +48,7 @@ final class Protocol {
    */
   static void checkHeader(Path file, MappedRegion r) {
     if (r.size() < MIN_HEADER_LENGTH) {
-      throw new JsonMmapException(
-          "not-ready",
-          file,
-          "file too short to hold a header: path="
-              + file
-              + " size="
-              + r.size()
-              + " min="
-              + MIN_HEADER_LENGTH);
+      throw shortHeader(file, r);
     }
     long versionWord = r.longAcquire(FORMAT_VERSION_OFFSET);
     long magic = r.longPlain(MAGIC_OFFSET);
@@ -112,6 +104,36 @@ final class Protocol {
               + " fileSize="
               + r.size());
     }
+  }
+
+  /**
+   * A file shorter than a header is "not ready" only while it can still be a creation in progress:
+   * nothing but zeros, or a prefix of the magic with no format version yet.
+   */
+  private static JsonMmapException shortHeader(Path file, MappedRegion r) {
+    int size = r.size();
+    byte[] bytes = r.copy(0, size);
+    boolean zeros = true;
+    for (byte b : bytes) {
+      zeros &= b == 0;
+    }
+    boolean magicPrefix = true;
+    for (int i = 0; i < Math.min(size, MAGIC.length); i++) {
+      magicPrefix &= bytes[i] == MAGIC[i];
+    }
+    boolean noVersion = true;
+    for (int i = FORMAT_VERSION_OFFSET; i < Math.min(size, FORMAT_VERSION_OFFSET + 8); i++) {
+      noVersion &= bytes[i] == 0;
+    }
+    String facts = "path=" + file + " size=" + size + " min=" + MIN_HEADER_LENGTH;
+    if (zeros || (magicPrefix && noVersion)) {
+      return new JsonMmapException(
+          "not-ready", file, "file too short to hold a header (being created?): " + facts);
+    }
+    if (!magicPrefix) {
+      return new CorruptFileException(file, "not a jsonmmap file (bad magic, too short): " + facts);
+    }
+    return new CorruptFileException(file, "header truncated: " + facts);
   }
 
   static String readName(MappedRegion r) {
@@ -173,12 +195,26 @@ final class Protocol {
         backOff(file, attempt, deadline, timeout);
       }
       long current = r.longAcquire(CURRENT_OFFSET);
-      if (current == 0) {
-        throw new CorruptFileException(file, "no version committed (current is 0): path=" + file);
+      if (currentVersion(current) == 0) {
+        throw new CorruptFileException(
+            file, "no version committed (current names version 0): path=" + file);
       }
       SlotContent content = readSlot(file, r, currentSlot(current), maxLength, fileSize);
       if (content == null) {
         continue;
+      }
+      if (content.bytes() == null) {
+        if (r.longAcquire(CURRENT_OFFSET) != current) {
+          continue;
+        }
+        throw new CorruptFileException(
+            file,
+            "current names an empty slot: path="
+                + file
+                + " slot="
+                + currentSlot(current)
+                + " currentVersion="
+                + currentVersion(current));
       }
       if (content.version() != currentVersion(current)) {
         if (r.longAcquire(CURRENT_OFFSET) != current) {

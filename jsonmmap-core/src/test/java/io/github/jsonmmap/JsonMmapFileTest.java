@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -149,6 +150,103 @@ class JsonMmapFileTest {
             JsonMmapOptions.builder(other).role(Role.WRITER).permissions("rw-rw-r--").build())) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(other)))
           .isEqualTo("rw-rw-r--");
+    }
+  }
+
+  @Test
+  void fileGrowsInPlaceAndReadersRemapWithoutNoticing() throws Exception {
+    JsonMmapOptions options =
+        JsonMmapOptions.builder(file()).role(Role.WRITER).initialCapacity(4096).build();
+    try (JsonMmapFile writer = JsonMmapFile.open(options);
+        JsonMmapFile reader = reader()) {
+      Object inode = Files.readAttributes(file(), BasicFileAttributes.class).fileKey();
+      long size = Files.size(file());
+      long generation = writer.info().generation();
+      for (int length : new int[] {1_000, 10_000, 100_000, 1_000_000, 3_000_000, 100}) {
+        Snapshot published = writer.publish(Map.of("pad", "x".repeat(length)));
+        Snapshot seen = reader.refresh();
+        assertThat(seen.version()).isEqualTo(published.version());
+        assertThat(seen.get("pad")).isEqualTo("x".repeat(length));
+        long newSize = Files.size(file());
+        assertThat(newSize).as("never shrinks").isGreaterThanOrEqualTo(size);
+        assertThat(writer.info().generation()).isGreaterThanOrEqualTo(generation);
+        size = newSize;
+        generation = writer.info().generation();
+      }
+      assertThat(generation).as("grew several times").isGreaterThanOrEqualTo(3);
+      assertThat(Files.readAttributes(file(), BasicFileAttributes.class).fileKey())
+          .as("same file, never replaced")
+          .isEqualTo(inode);
+      assertThat(reader.readFailures()).isEmpty();
+    }
+  }
+
+  @Test
+  void documentOverTheMaximumIsRefusedAndNothingChanges() {
+    JsonMmapOptions options =
+        JsonMmapOptions.builder(file()).role(Role.WRITER).maxSize(64 * 1024).build();
+    try (JsonMmapFile writer = JsonMmapFile.open(options);
+        JsonMmapFile reader = reader()) {
+      writer.set("small", "ok");
+      long sizeBefore = file().toFile().length();
+      assertThatThrownBy(() -> writer.set("big", "y".repeat(40 * 1024)))
+          .isInstanceOf(DocumentTooLargeException.class)
+          .hasMessageContaining("document too large")
+          .hasMessageContaining("path=" + file())
+          .hasMessageContaining("limit=");
+      assertThat(writer.snapshot().version()).isEqualTo(2);
+      assertThat(reader.refresh().version()).isEqualTo(2);
+      assertThat(reader.snapshot().get("small")).isEqualTo("ok");
+      assertThat(file().toFile().length()).isEqualTo(sizeBefore);
+    }
+  }
+
+  @Test
+  void versionsStayMonotonicAcrossWriterRestarts() {
+    try (JsonMmapFile writer = writer()) {
+      writer.set("a", 1);
+      writer.set("a", 2);
+    }
+    try (JsonMmapFile writer = writer()) {
+      assertThat(writer.snapshot().version()).isEqualTo(3);
+      assertThat(writer.snapshot().get("a")).isEqualTo(2);
+      assertThat(writer.set("a", 3).version()).isEqualTo(4);
+      assertThat(writer.previous()).get().extracting(Snapshot::version).isEqualTo(3L);
+    }
+  }
+
+  @Test
+  void standbyInTheSameJvmTakesOverWhenTheWriterCloses() {
+    JsonMmapOptions auto =
+        JsonMmapOptions.builder(file())
+            .role(Role.AUTO)
+            .heartbeatInterval(Duration.ofMillis(50))
+            .build();
+    JsonMmapFile writer = writer();
+    try (JsonMmapFile standby = JsonMmapFile.open(auto)) {
+      writer.set("by", "first");
+      assertThat(standby.isWriter()).isFalse();
+      assertThatThrownBy(() -> standby.set("x", 1)).isInstanceOf(NotWriterException.class);
+      writer.close();
+      await().atMost(Duration.ofSeconds(5)).until(standby::isWriter);
+      assertThat(standby.snapshot().get("by")).isEqualTo("first");
+      assertThat(standby.set("by", "second").version()).isEqualTo(3);
+    } finally {
+      writer.close();
+    }
+  }
+
+  @Test
+  void closeIsIdempotentAndGuardsEveryEntryPoint() {
+    JsonMmapFile writer = writer();
+    writer.close();
+    writer.close();
+    assertThatThrownBy(writer::snapshot)
+        .isInstanceOf(JsonMmapException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> writer.set("a", 1)).isInstanceOf(JsonMmapException.class);
+    try (JsonMmapFile again = writer()) {
+      assertThat(again.isWriter()).as("the lock was released").isTrue();
     }
   }
 }
