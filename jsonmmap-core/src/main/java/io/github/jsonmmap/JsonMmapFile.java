@@ -8,8 +8,6 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -83,8 +81,7 @@ public final class JsonMmapFile implements AutoCloseable {
   private FileChannel channel;
   private Object fileKey;
   private boolean acceptAnyVersion = true;
-  private FileChannel lockChannel;
-  private FileLock fileLock;
+  private boolean lockHeld;
   private UUID writerId;
   private long lastVersion;
 
@@ -569,27 +566,18 @@ public final class JsonMmapFile implements AutoCloseable {
   /** Takes the writer lock; false when another process holds it and {@code failFast} is off. */
   private boolean becomeWriter(boolean failFast) {
     try {
-      if (lockChannel == null) {
-        Path parent = path.getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        createWithPermissions(lockPath);
-        lockChannel = FileChannel.open(lockPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      Path parent = path.getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
       }
-      FileLock acquired;
-      try {
-        acquired = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        acquired = null;
-      }
-      if (acquired == null) {
+      createWithPermissions(lockPath);
+      if (!WriterLocks.tryAcquire(lockPath, this)) {
         if (failFast) {
           throw lockedError();
         }
         return false;
       }
-      fileLock = acquired;
+      lockHeld = true;
     } catch (IOException e) {
       JsonMmapException error = ioError("cannot take the writer lock on " + lockPath, e);
       if (failFast) {
@@ -862,13 +850,9 @@ public final class JsonMmapFile implements AutoCloseable {
   }
 
   private void releaseLock() {
-    if (fileLock != null) {
-      try {
-        fileLock.release();
-      } catch (IOException e) {
-        LOG.log(Level.DEBUG, "cannot release lock {0}: {1}", lockPath, e.toString());
-      }
-      fileLock = null;
+    if (lockHeld) {
+      WriterLocks.release(lockPath, this);
+      lockHeld = false;
     }
   }
 
@@ -1198,8 +1182,6 @@ public final class JsonMmapFile implements AutoCloseable {
     try {
       writer = false;
       releaseLock();
-      closeQuietly(lockChannel);
-      lockChannel = null;
       closeQuietly(channel);
       channel = null;
       region = null;

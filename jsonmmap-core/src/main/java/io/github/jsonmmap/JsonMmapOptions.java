@@ -115,11 +115,16 @@ public final class JsonMmapOptions {
   }
 
   /**
-   * The largest document that is guaranteed to fit: a third of the data area at the maximum size,
-   * because the current document stays intact while the next one is written beside it.
+   * The largest document that is guaranteed to fit: a third of the data area at the maximum size
+   * (rounded down to 8 bytes), because the current document stays intact while the next one is
+   * written beside it.
    */
   public long maxDocumentSize() {
-    return (maxSize - FileLayout.HEADER_LENGTH) / 3;
+    // Rounded down to the placement alignment, so that three aligned documents always fit.
+    return (maxSize - FileLayout.HEADER_LENGTH)
+        / 3
+        / FileLayout.DATA_ALIGNMENT
+        * FileLayout.DATA_ALIGNMENT;
   }
 
   public Set<PosixFilePermission> permissions() {

@@ -309,4 +309,15 @@ final class Children {
       }
     }
   }
+
+  /** Tries once to become the writer: prints "acquired" or "locked". */
+  static final class TryWriter {
+    public static void main(String[] args) {
+      try (JsonMmapFile writer = JsonMmapFile.open(Path.of(args[0]), Role.WRITER)) {
+        OUT.println("acquired " + writer.snapshot().version());
+      } catch (WriterLockedException e) {
+        OUT.println("locked " + e.getMessage());
+      }
+    }
+  }
 }

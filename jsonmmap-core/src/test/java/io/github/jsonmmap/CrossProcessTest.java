@@ -251,4 +251,30 @@ class CrossProcessTest {
       }
     }
   }
+
+  @Test
+  void failedSecondHandleInTheSameJvmDoesNotDropTheWriterLock() {
+    JsonMmapOptions standby =
+        JsonMmapOptions.builder(file())
+            .role(Role.AUTO)
+            .heartbeatInterval(Duration.ofMillis(50))
+            .build();
+    try (JsonMmapFile writer = JsonMmapFile.open(file(), Role.WRITER)) {
+      assertThatThrownBy(() -> JsonMmapFile.open(file(), Role.WRITER))
+          .isInstanceOf(WriterLockedException.class);
+      try (JsonMmapFile auto = JsonMmapFile.open(standby)) {
+        assertThat(auto.isWriter()).isFalse();
+      }
+      // POSIX locks belong to the process: a careless close of another channel would drop ours.
+      try (ChildJvm other = ChildJvm.start(Children.TryWriter.class, file().toString())) {
+        assertThat(other.awaitExit(Duration.ofSeconds(30))).isZero();
+        assertThat(other.lines()).anyMatch(l -> l.startsWith("locked "));
+      }
+      assertThat(writer.set("still", "writer").version()).isEqualTo(2);
+    }
+    try (ChildJvm other = ChildJvm.start(Children.TryWriter.class, file().toString())) {
+      assertThat(other.awaitExit(Duration.ofSeconds(30))).isZero();
+      assertThat(other.lines()).anyMatch(l -> l.startsWith("acquired 2"));
+    }
+  }
 }

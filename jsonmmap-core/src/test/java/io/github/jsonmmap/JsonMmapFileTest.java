@@ -249,4 +249,23 @@ class JsonMmapFileTest {
       assertThat(again.isWriter()).as("the lock was released").isTrue();
     }
   }
+
+  @Test
+  void everyDocumentUpToTheAdvertisedLimitFitsWhateverCameBefore() {
+    JsonMmapOptions options =
+        JsonMmapOptions.builder(file())
+            .role(Role.WRITER)
+            .maxSize(24576)
+            .initialCapacity(4096)
+            .build();
+    long limit = options.maxDocumentSize();
+    try (JsonMmapFile writer = JsonMmapFile.open(options)) {
+      // {"p":"…"} is 8 bytes plus the pad; sizes just under the limit, unaligned, in every order.
+      for (long size :
+          new long[] {limit - 16, limit - 1, limit - 1, limit, 100, limit, limit - 7, limit}) {
+        Snapshot s = writer.publish(Map.of("p", "x".repeat((int) size - 8)));
+        assertThat(s.size()).isEqualTo((int) size);
+      }
+    }
+  }
 }

@@ -1,0 +1,531 @@
+#!/usr/bin/env python3
+"""Reference reader for jsonmmap files, format v1, written from FORMAT.md.
+
+Python 3 standard library only. Reads the current version of the shared JSON document with the
+reader protocol of FORMAT.md section 8: seqlock, bounds checks, private copy, CRC-32, and only
+then parsing.
+
+    python3 jsonmmap_reader.py FILE             # prints {"version":..,"publishedAtMicros":..,"document":{..}}
+    python3 jsonmmap_reader.py FILE --loop N    # N reads; one line per new version, then a summary
+
+As a module:
+
+    version, published_at_micros, document = jsonmmap_reader.read("/dev/shm/app.json")
+
+    with jsonmmap_reader.Reader("/dev/shm/app.json") as reader:   # keeps the mapping
+        version, published_at_micros, document = reader.read()
+"""
+
+import argparse
+import json
+import mmap
+import os
+import struct
+import sys
+import time
+import zlib
+
+__all__ = ["JsonMmapError", "Reader", "read"]
+
+# ---- layout (FORMAT.md section 3) -------------------------------------------------------------
+
+MAGIC = b"JSONMMAP"
+MAJOR_VERSION = 1
+MINOR_VERSION = 0
+
+MAGIC_OFFSET = 0
+FORMAT_VERSION_OFFSET = 8
+HEADER_LENGTH_OFFSET = 16
+CURRENT_OFFSET = 48
+HEARTBEAT_OFFSET = 56
+NAME_LENGTH_OFFSET = 96
+NAME_OFFSET = 128
+NAME_CAPACITY = 64
+SLOT_OFFSETS = (256, 320)
+
+SLOT_SEQUENCE = 0
+SLOT_FIELDS = 8  # version, offset, length, published (u64 each), checksum (u32)
+
+MIN_HEADER_LENGTH = 384
+DATA_ALIGNMENT = 8
+
+# The Java reader's default maximum (its maxSize option): a corrupt length never drives a huge copy.
+DEFAULT_MAX_LENGTH = 64 * 1024 * 1024
+DEFAULT_TIMEOUT = 1.0
+MAX_REMAPS = 3
+
+# The words that must not be torn (sequence, current, format version word) are loaded with the
+# native "Q" format on little-endian hosts: CPython unpacks it with one 8-byte memcpy, which the C
+# compiler turns into a single aligned 8-byte load. (CPython also routes "<Q" to that routine on
+# little-endian hosts, but only as an optimisation; "Q" says what is needed.) Big-endian hosts fall
+# back to "<Q", which is assembled byte by byte. Other fields are plain little-endian loads.
+if sys.byteorder == "little":
+    _WORD = struct.Struct("Q")
+else:
+    _WORD = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+_SLOT = struct.Struct("<QQQQI")  # version, offset, length, published, checksum
+
+# Why the result is correct although Python has neither atomic loads nor fences:
+#
+# * Torn words. The sequence and current words are 8-byte aligned and loaded with one 8-byte
+#   load (above); on x86-64 such a load is atomic, so it sees either the old or the new value.
+# * Order. Every load below is a separate call into the interpreter, so the C compiler cannot
+#   move one past another, and x86-64 (TSO) never lets a load pass an earlier load: each load
+#   acts as an acquire load, which is all the reader recipe needs (the Java writer supplies the
+#   release side). So the second load of the sequence really happens after the copy.
+# * The seqlock. The writer makes the sequence odd before it touches the slot's bytes or
+#   descriptor and even again (with release) only after it has finished. If the sequence is even
+#   and equal before and after the copy, no write to that slot overlapped the copy, so the copy
+#   and the descriptor fields describe one complete version. A concurrent write is seen as an odd
+#   or a changed sequence and the read is retried; the data is never used.
+# * The backstops. Whatever slipped through on a CPU with weaker ordering (aarch64, where the
+#   argument above does not hold) would still have to match the CRC-32 of the descriptor loaded
+#   before the copy and the version named by the current word; a torn copy fails one of them and
+#   becomes a retry or an error, never a wrong document. The document is parsed only after both.
+
+
+class JsonMmapError(Exception):
+    """A file that cannot be read: one message naming the file and the problem."""
+
+    def __init__(self, reason, path, message):
+        super().__init__(message)
+        self.reason = reason
+        self.path = path
+
+
+class _RemapNeeded(Exception):
+    pass
+
+
+class Reader:
+    """Maps one jsonmmap file read-only and reads its current version. Not thread-safe."""
+
+    def __init__(self, path, max_length=DEFAULT_MAX_LENGTH, name=None):
+        self.path = os.path.abspath(path)
+        self.max_length = max_length
+        self.name = name or None
+        self._map = None
+        try:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise JsonMmapError(
+                "missing", self.path, "file does not exist: path=%s" % self.path
+            ) from None
+        except OSError as e:
+            raise JsonMmapError(
+                "io", self.path, "cannot open file: path=%s error=%s" % (self.path, e.strerror)
+            ) from None
+        try:
+            self._remap()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _file_size(self):
+        return os.fstat(self._fd).st_size
+
+    def _remap(self):
+        size = self._file_size()
+        if size < MIN_HEADER_LENGTH:
+            raise self._short_header(size)
+        mapped = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ)
+        if self._map is not None:
+            self._map.close()
+        self._map = mapped
+        self._check_header()
+
+    def _short_header(self, size):
+        """A file shorter than a header: still being created, or not a jsonmmap file at all."""
+        head = os.pread(self._fd, size, 0)
+        size = len(head)
+        facts = "path=%s size=%d min=%d" % (self.path, size, MIN_HEADER_LENGTH)
+        magic_prefix = head[: len(MAGIC)] == MAGIC[: min(size, len(MAGIC))]
+        no_version = not any(head[FORMAT_VERSION_OFFSET : FORMAT_VERSION_OFFSET + 8])
+        if not any(head) or (magic_prefix and no_version):
+            return JsonMmapError(
+                "not-ready",
+                self.path,
+                "file is not initialised (too short to hold a header): " + facts,
+            )
+        if not magic_prefix:
+            return JsonMmapError(
+                "corrupt", self.path, "not a jsonmmap file (bad magic, too short): " + facts
+            )
+        return JsonMmapError("corrupt", self.path, "header truncated: " + facts)
+
+    def _check_not_truncated(self):
+        # Touching a mapped page past the end of a shrunk file kills the process (SIGBUS). The
+        # writer never shrinks a file; this catches a third party that did, before any load.
+        size = self._file_size()
+        if size < len(self._map):
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "file was truncated under the reader: path=%s size=%d mapped=%d"
+                " (jsonmmap files never shrink)" % (self.path, size, len(self._map)),
+            )
+
+    # ---- header (FORMAT.md section 8, header check) ----------------------------------------
+
+    def _check_header(self):
+        m = self._map
+        word = _WORD.unpack_from(m, FORMAT_VERSION_OFFSET)[0]
+        magic = m[MAGIC_OFFSET : MAGIC_OFFSET + 8]
+        if magic != MAGIC:
+            if magic == b"\0" * 8 and word == 0:
+                raise JsonMmapError(
+                    "not-ready",
+                    self.path,
+                    "file is not initialised (zero header, no format version): path=%s"
+                    % self.path,
+                )
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "not a jsonmmap file (bad magic): path=%s magic=0x%s expected=0x%s"
+                % (self.path, magic.hex(), MAGIC.hex()),
+            )
+        major = word & 0xFFFFFFFF
+        minor = word >> 32
+        if major == 0:
+            raise JsonMmapError(
+                "not-ready",
+                self.path,
+                "file is not initialised yet (format version 0): path=%s" % self.path,
+            )
+        if major != MAJOR_VERSION:
+            raise JsonMmapError(
+                "unsupported",
+                self.path,
+                "unsupported format version: path=%s fileVersion=%d.%d supportedVersion=%d.%d"
+                " (only major %d is readable)"
+                % (self.path, major, minor, MAJOR_VERSION, MINOR_VERSION, MAJOR_VERSION),
+            )
+        header_length = _U32.unpack_from(m, HEADER_LENGTH_OFFSET)[0]
+        if (
+            header_length < MIN_HEADER_LENGTH
+            or header_length % DATA_ALIGNMENT != 0
+            or header_length > len(m)
+        ):
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "header length out of range: path=%s headerLength=%d fileSize=%d"
+                % (self.path, header_length, len(m)),
+            )
+        self._header_length = header_length
+        if self.name is not None:
+            actual = self.document_name()
+            if actual and actual != self.name:
+                raise JsonMmapError(
+                    "name-mismatch",
+                    self.path,
+                    'file belongs to another document: path=%s fileName="%s" expectedName="%s"'
+                    % (self.path, actual, self.name),
+                )
+
+    def document_name(self):
+        """The document name in the header, or "" for none."""
+        m = self._map
+        length = min(_U32.unpack_from(m, NAME_LENGTH_OFFSET)[0], NAME_CAPACITY)
+        return m[NAME_OFFSET : NAME_OFFSET + length].decode("utf-8", "replace")
+
+    def heartbeat_micros(self):
+        """The writer heartbeat, microseconds since the epoch (0: none); see FORMAT.md 9.1."""
+        return _WORD.unpack_from(self._map, HEARTBEAT_OFFSET)[0]
+
+    # ---- the read (FORMAT.md section 8) ----------------------------------------------------
+
+    def read(self, timeout=DEFAULT_TIMEOUT):
+        """Returns (version, published_at_micros, document) of the current version.
+
+        Raises JsonMmapError for a file that cannot be read.
+        """
+        self._check_not_truncated()
+        self._check_header()
+        for remaps in range(MAX_REMAPS + 1):
+            try:
+                version, published, data = self._read_current(timeout)
+                break
+            except _RemapNeeded:
+                if remaps == MAX_REMAPS:
+                    raise JsonMmapError(
+                        "corrupt",
+                        self.path,
+                        "file keeps changing size while read: path=%s" % self.path,
+                    ) from None
+                self._remap()
+        return version, published, self._parse(data)
+
+    def _read_current(self, timeout):
+        deadline = time.monotonic() + timeout
+        attempt = 0
+        while True:
+            if attempt > 0:
+                self._back_off(attempt, deadline, timeout)
+            attempt += 1
+            m = self._map
+            current = _WORD.unpack_from(m, CURRENT_OFFSET)[0]
+            if current >> 1 == 0:
+                raise JsonMmapError(
+                    "corrupt",
+                    self.path,
+                    "no version committed (current names version 0): path=%s" % self.path,
+                )
+            slot = current & 1
+            result = self._read_slot(slot)
+            if result is None:
+                continue
+            version, published, data = result
+            if data is None:
+                if _WORD.unpack_from(m, CURRENT_OFFSET)[0] != current:
+                    continue
+                raise JsonMmapError(
+                    "corrupt",
+                    self.path,
+                    "current names an empty slot: path=%s slot=%d currentVersion=%d"
+                    % (self.path, slot, current >> 1),
+                )
+            if version != current >> 1:
+                if _WORD.unpack_from(m, CURRENT_OFFSET)[0] != current:
+                    continue
+                raise JsonMmapError(
+                    "corrupt",
+                    self.path,
+                    "slot version disagrees with current: path=%s slot=%d slotVersion=%d"
+                    " currentVersion=%d" % (self.path, slot, version, current >> 1),
+                )
+            return version, published, data
+
+    def _read_slot(self, slot):
+        """One attempt: (version, published, bytes), or None when the slot is being written."""
+        m = self._map
+        base = SLOT_OFFSETS[slot]
+        sequence = _WORD.unpack_from(m, base + SLOT_SEQUENCE)[0]
+        if sequence & 1:
+            return None
+        version, offset, length, published, checksum = _SLOT.unpack_from(m, base + SLOT_FIELDS)
+        if sequence == 0 and version == 0:
+            return 0, 0, None  # an empty slot
+        if length > self.max_length or offset < self._header_length:
+            if not self._stable(base, sequence):
+                return None
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "slot out of range: path=%s slot=%d offset=%d length=%d maxLength=%d"
+                " headerLength=%d"
+                % (self.path, slot, offset, length, self.max_length, self._header_length),
+            )
+        if offset + length > len(m):
+            if not self._stable(base, sequence):
+                return None
+            size = self._file_size()
+            if offset + length <= size and size > len(m):
+                raise _RemapNeeded()
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "slot points past the end of the file: path=%s slot=%d offset=%d length=%d"
+                " fileSize=%d" % (self.path, slot, offset, length, size),
+            )
+        data = m[offset : offset + length]  # a private copy: never parse the mapping in place
+        if not self._stable(base, sequence):
+            return None
+        computed = zlib.crc32(data) & 0xFFFFFFFF
+        if computed != checksum:
+            raise JsonMmapError(
+                "checksum",
+                self.path,
+                "checksum mismatch: path=%s slot=%d version=%d length=%d stored=0x%08x"
+                " computed=0x%08x" % (self.path, slot, version, length, checksum, computed),
+            )
+        return version, published, data
+
+    def _stable(self, base, sequence):
+        # The "acquire fence" of the recipe: on x86-64 this later load cannot pass the earlier
+        # ones (see the comment at the top).
+        return _WORD.unpack_from(self._map, base + SLOT_SEQUENCE)[0] == sequence
+
+    def _back_off(self, attempt, deadline, timeout):
+        if time.monotonic() > deadline:
+            raise JsonMmapError(
+                "timeout",
+                self.path,
+                "read did not settle: path=%s attempts=%d timeout=%dms"
+                " (a slot stayed odd or kept changing)" % (self.path, attempt, timeout * 1000),
+            )
+        if attempt < 64:
+            return
+        if attempt < 256:
+            time.sleep(0)
+        else:
+            time.sleep(50e-6)
+
+    def _parse(self, data):
+        try:
+            document = json.loads(
+                data.decode("utf-8"),
+                object_pairs_hook=_unique_keys,
+                parse_constant=_no_constants,
+            )
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            raise JsonMmapError(
+                "invalid",
+                self.path,
+                "document is not valid JSON: path=%s size=%d error=%s"
+                % (self.path, len(data), str(e).splitlines()[0] if str(e) else type(e).__name__),
+            ) from None
+        if not isinstance(document, dict):
+            raise JsonMmapError(
+                "invalid",
+                self.path,
+                "document root must be a JSON object: path=%s root=%s"
+                % (self.path, _kind(document)),
+            )
+        return document
+
+
+def _unique_keys(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError("duplicate key %r" % key)
+        result[key] = value
+    return result
+
+
+def _no_constants(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+def read(path, timeout=DEFAULT_TIMEOUT, max_length=DEFAULT_MAX_LENGTH, name=None):
+    """Reads the current version of the file at path: (version, published_at_micros, document)."""
+    with Reader(path, max_length=max_length, name=name) as reader:
+        return reader.read(timeout)
+
+
+# ---- command line ---------------------------------------------------------------------------
+
+
+def _line(version, published, document):
+    return json.dumps(
+        {"version": version, "publishedAtMicros": published, "document": document},
+        separators=(",", ":"),
+    )
+
+
+def _loop(reader, count, timeout, out, err):
+    reads = 0
+    invalid = 0
+    versions = 0
+    last = None
+    reported = 0
+    for _ in range(count):
+        reads += 1
+        try:
+            version, published, document = reader.read(timeout)
+        except JsonMmapError as e:
+            invalid += 1
+            if reported < 10:
+                reported += 1
+                err.write("jsonmmap_reader: %s\n" % e)
+            continue
+        if version == last:
+            continue
+        if last is not None and version < last:
+            invalid += 1
+            if reported < 10:
+                reported += 1
+                err.write(
+                    "jsonmmap_reader: version went backwards: path=%s version=%d previous=%d\n"
+                    % (reader.path, version, last)
+                )
+            continue
+        last = version
+        versions += 1
+        out.write(_line(version, published, document) + "\n")
+        out.flush()
+    out.write(json.dumps({"reads": reads, "invalid": invalid, "versions": versions}) + "\n")
+    out.flush()
+    return invalid
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="jsonmmap_reader.py",
+        description="Read the current version of a jsonmmap file (format v1) and print it as JSON.",
+    )
+    parser.add_argument("file", help="the jsonmmap file")
+    parser.add_argument(
+        "--loop",
+        type=int,
+        metavar="N",
+        help="read N times as fast as possible; print each new version and a summary line",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds a read keeps retrying a slot that is being written (default 1.0)",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=int,
+        default=DEFAULT_MAX_LENGTH,
+        help="largest document length accepted, in bytes (default 64 MiB)",
+    )
+    parser.add_argument("--name", help="expected document name; refuse a file with another one")
+    args = parser.parse_args(argv)
+    if args.loop is not None and args.loop < 1:
+        parser.error("--loop must be at least 1")
+    try:
+        with Reader(args.file, max_length=args.max_length, name=args.name) as reader:
+            if args.loop is None:
+                version, published, document = reader.read(args.timeout)
+                sys.stdout.write(_line(version, published, document) + "\n")
+                return 0
+            invalid = _loop(reader, args.loop, args.timeout, sys.stdout, sys.stderr)
+            return 1 if invalid else 0
+    except JsonMmapError as e:
+        sys.stderr.write("jsonmmap_reader: %s\n" % e)
+        return 1
+    except OSError as e:
+        sys.stderr.write(
+            "jsonmmap_reader: cannot read file: path=%s error=%s\n"
+            % (os.path.abspath(args.file), e.strerror or e)
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

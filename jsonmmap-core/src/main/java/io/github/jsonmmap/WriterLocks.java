@@ -1,0 +1,85 @@
+package io.github.jsonmmap;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The writer locks this JVM holds, one per lock file. POSIX record locks (what {@link
+ * FileChannel#tryLock()} takes on Linux) belong to the process, and closing <em>any</em> channel on
+ * the file drops them: so only this class opens lock files, and it never opens a second channel on
+ * one this JVM already locks. A second handle in the same JVM is refused like another process.
+ *
+ * <p>Thread-safe.
+ */
+final class WriterLocks {
+
+  private record Held(FileChannel channel, FileLock lock, Object owner) {}
+
+  private static final Map<Path, Held> HELD = new HashMap<>();
+
+  private WriterLocks() {}
+
+  /**
+   * Takes the lock on an existing lock file for {@code owner}; false when another process or
+   * another handle of this JVM holds it. True again for the owner that holds it.
+   */
+  static synchronized boolean tryAcquire(Path lockFile, Object owner) throws IOException {
+    Path key = lockFile.toRealPath();
+    Held held = HELD.get(key);
+    if (held != null) {
+      return held.owner() == owner;
+    }
+    FileChannel channel = FileChannel.open(key, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException | IOException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      // Safe to close: this JVM holds no lock on the file (else it would be in HELD).
+      channel.close();
+      return false;
+    }
+    HELD.put(key, new Held(channel, lock, owner));
+    return true;
+  }
+
+  /** Releases the lock if {@code owner} holds it. */
+  static synchronized void release(Path lockFile, Object owner) {
+    HELD.entrySet()
+        .removeIf(
+            e -> {
+              Held held = e.getValue();
+              if (held.owner() != owner || !sameFile(e.getKey(), lockFile)) {
+                return false;
+              }
+              try {
+                held.lock().release();
+              } catch (IOException ignored) {
+                // Closing the channel below releases it anyway.
+              }
+              try {
+                held.channel().close();
+              } catch (IOException ignored) {
+                // Nothing more to release.
+              }
+              return true;
+            });
+  }
+
+  private static boolean sameFile(Path key, Path lockFile) {
+    try {
+      return key.equals(lockFile.toRealPath());
+    } catch (IOException e) {
+      // The lock file was deleted: the owner check alone identifies the entry.
+      return true;
+    }
+  }
+}
