@@ -25,6 +25,11 @@ public record ChangedKeys(
     changed = Collections.unmodifiableSortedSet(new TreeSet<>(changed));
   }
 
+  /** The flattened keys that differ between two snapshots (see {@link Snapshot#flat()}). */
+  public static ChangedKeys between(Snapshot before, Snapshot after) {
+    return Documents.diff(before.flat(), after.flat());
+  }
+
   /** Every key that was added, removed or changed, sorted. */
   public SortedSet<String> all() {
     TreeSet<String> all = new TreeSet<>(added);

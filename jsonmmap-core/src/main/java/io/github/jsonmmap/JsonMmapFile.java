@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -85,6 +86,7 @@ public final class JsonMmapFile implements AutoCloseable {
   private UUID writerId;
   private long lastVersion;
 
+  private volatile Consumer<ObjectNode> validator = tree -> {};
   private volatile Snapshot latest;
   private volatile JsonMmapException lastError;
   private volatile boolean writer;
@@ -442,7 +444,20 @@ public final class JsonMmapFile implements AutoCloseable {
             + holder);
   }
 
+  /**
+   * Sets the check that runs before every publish through this handle (publish, update, merge, set,
+   * remove, rollback, but not the initial document of a new file). It gets the exact document about
+   * to be published and must not modify it; whatever it throws aborts the publish and nothing is
+   * written.
+   */
+  public void setValidator(Consumer<ObjectNode> validator) {
+    this.validator = requireNonNull(validator, "validator");
+  }
+
   private Snapshot publishLocked(ObjectNode tree) {
+    if (lastVersion > 0) {
+      validator.accept(tree);
+    }
     byte[] bytes = documents.serialize(path, tree);
     long limit = options.maxDocumentSize();
     if (bytes.length > limit) {

@@ -268,4 +268,25 @@ class JsonMmapFileTest {
       }
     }
   }
+
+  @Test
+  void validatorSeesTheExactDocumentAndARejectionWritesNothing() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      writer.setValidator(
+          tree -> {
+            if (tree.path("port").asInt(0) > 65535) {
+              throw new IllegalArgumentException("port out of range: " + tree.get("port"));
+            }
+          });
+      writer.set("port", 8080);
+      assertThatThrownBy(() -> writer.merge(Map.of("port", 70000)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("70000");
+      assertThat(writer.snapshot().version()).isEqualTo(2);
+      assertThat(reader.refresh().get("port")).isEqualTo(8080);
+      assertThat(ChangedKeys.between(writer.previous().orElseThrow(), writer.snapshot()).added())
+          .containsExactly("port");
+    }
+  }
 }

@@ -1,0 +1,40 @@
+package io.github.jsonmmap.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The exit codes of every command, documented in each command's {@code --help}. */
+final class ExitCodes {
+
+  /** The command did what was asked. */
+  static final int OK = 0;
+
+  /**
+   * A problem with the file: missing, corrupt, unsupported format, inconsistent ({@code verify}), a
+   * document that is invalid or too large, an I/O error.
+   */
+  static final int FILE = 1;
+
+  /** Bad arguments: unknown option, malformed size, duration, key or JSON input. */
+  static final int USAGE = 2;
+
+  /** Another process holds the writer lock (after {@code --wait}, if given). */
+  static final int LOCKED = 3;
+
+  /** {@code get}: the key is not in the document. */
+  static final int NO_KEY = 4;
+
+  private ExitCodes() {}
+
+  /** The list shown under "Exit codes:" in the help. */
+  static Map<String, String> help() {
+    Map<String, String> codes = new LinkedHashMap<>();
+    codes.put("0", "ok");
+    codes.put(
+        "1", "file problem: missing, corrupt, inconsistent, document invalid or too large, I/O");
+    codes.put("2", "usage error: bad option, size, duration, key or JSON input");
+    codes.put("3", "another process holds the writer lock");
+    codes.put("4", "get: no such key");
+    return codes;
+  }
+}

@@ -1,0 +1,135 @@
+package io.github.jsonmmap.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.util.DefaultIndenter;
+import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.core.util.Separators;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Reading JSON given on the command line and printing JSON the way jq does. Stateless. */
+final class Json {
+
+  /** Strict: duplicate keys and trailing tokens are errors, so "1 2" is not taken as 1. */
+  static final JsonMapper MAPPER =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  private static final ObjectWriter PRETTY =
+      MAPPER
+          .writer()
+          .with(
+              new DefaultPrettyPrinter(
+                      Separators.createDefaultInstance()
+                          .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+                          .withObjectEmptySeparator("")
+                          .withArrayEmptySeparator(""))
+                  .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+                  .withObjectIndenter(new DefaultIndenter("  ", "\n")));
+
+  private Json() {}
+
+  static String pretty(JsonNode node) {
+    return PRETTY.writeValueAsString(node);
+  }
+
+  static String compact(JsonNode node) {
+    return MAPPER.writeValueAsString(node);
+  }
+
+  static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  /** Parses text as JSON, or returns null when it is not exactly one valid JSON value. */
+  static JsonNode tryParse(String text) {
+    try {
+      JsonNode node = MAPPER.readTree(text);
+      return node == null || node.isMissingNode() ? null : node;
+    } catch (JacksonException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Reads a JSON object given as an argument: the JSON itself, {@code @path} for a file, or {@code
+   * -} for standard input.
+   *
+   * @param what what the value is, for messages ("document", "patch")
+   */
+  static ObjectNode readObject(String argument, String what) {
+    String source;
+    String text;
+    if (argument.equals("-")) {
+      source = "stdin";
+      text = readStdin();
+    } else if (argument.startsWith("@")) {
+      Path file = Path.of(argument.substring(1)).toAbsolutePath().normalize();
+      source = "file " + file;
+      try {
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw CliException.usage(
+            "cannot read "
+                + what
+                + ": input="
+                + file
+                + " error="
+                + e.getClass().getSimpleName()
+                + ": "
+                + e.getMessage());
+      }
+    } else {
+      source = "argument";
+      text = argument;
+    }
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(text);
+    } catch (JacksonException e) {
+      throw CliException.usage(
+          what
+              + " is not valid JSON: input="
+              + source
+              + " error="
+              + oneLine(e.getOriginalMessage()));
+    }
+    if (node == null || node.isMissingNode()) {
+      throw CliException.usage(what + " is empty: input=" + source);
+    }
+    if (!node.isObject()) {
+      throw CliException.usage(
+          what
+              + " must be a JSON object: input="
+              + source
+              + " root="
+              + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+    }
+    return (ObjectNode) node;
+  }
+
+  private static String readStdin() {
+    try {
+      InputStream in = System.in;
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw CliException.usage("cannot read standard input: error=" + e.getMessage());
+    }
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "unknown" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+  }
+}

@@ -1,0 +1,131 @@
+package io.github.jsonmmap.cli;
+
+import io.github.jsonmmap.FileInfo;
+import io.github.jsonmmap.FileInfo.SlotInfo;
+import io.github.jsonmmap.JsonMmapException;
+import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.Snapshot;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "verify",
+    description = {
+      "Check that the file is consistent.",
+      "Check that the file is consistent: the header, the current slot (checksum and JSON), the"
+          + " previous slot (or none). Exits 0 and prints one ok line if so, else exits 1 with one"
+          + " line saying what is wrong.",
+      "A slot being written (or left half-written by a writer that died) is a warning on"
+          + " standard error, not a failure: the committed version is intact."
+    })
+final class VerifyCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
+  Path file;
+
+  @Override
+  public Integer call() {
+    FileInfo info = JsonMmapFile.inspect(file);
+    Path path = info.path();
+    List<String> warnings = new ArrayList<>();
+    long recorded = (long) info.headerLength() + info.capacity();
+    if (recorded > info.fileSize()) {
+      throw inconsistent(
+          "file shorter than its header says: path="
+              + path
+              + " fileSize="
+              + info.fileSize()
+              + " headerLength+capacity="
+              + recorded);
+    }
+    if (recorded < info.fileSize()) {
+      warnings.add(
+          "file larger than its header says (a writer died while growing it; the next writer"
+              + " records the new size): path="
+              + path
+              + " fileSize="
+              + info.fileSize()
+              + " headerLength+capacity="
+              + recorded);
+    }
+    if (info.currentVersion() == 0) {
+      throw inconsistent("no committed version: path=" + path);
+    }
+    SlotInfo current = info.slots().get(info.currentSlot());
+    if (!current.state().equals("current")) {
+      throw inconsistent(
+          "current slot unreadable: path="
+              + path
+              + " slot="
+              + current.index()
+              + " version="
+              + info.currentVersion()
+              + " state="
+              + current.state());
+    }
+    SlotInfo other = info.slots().get(1 - info.currentSlot());
+    switch (other.state()) {
+      case "previous", "empty" -> {}
+      case "writing", "uncommitted" ->
+          warnings.add(
+              "slot "
+                  + other.index()
+                  + " is "
+                  + other.state()
+                  + " (a publish in progress, or a writer that died in one): path="
+                  + path
+                  + " version="
+                  + other.version());
+      default ->
+          throw inconsistent(
+              "previous slot unreadable: path="
+                  + path
+                  + " slot="
+                  + other.index()
+                  + " version="
+                  + other.version()
+                  + " state="
+                  + other.state());
+    }
+    Snapshot snapshot;
+    Optional<Snapshot> previous;
+    try (JsonMmapFile reader = Open.reader(path)) {
+      snapshot = reader.snapshot();
+      previous = other.state().equals("previous") ? reader.previous() : Optional.empty();
+    } catch (JsonMmapException e) {
+      throw inconsistent(e.getMessage());
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    for (String warning : warnings) {
+      err.println("jsonmmap: warning: " + warning);
+    }
+    err.flush();
+    spec.commandLine()
+        .getOut()
+        .println(
+            "ok: path="
+                + path
+                + " version="
+                + snapshot.version()
+                + " size="
+                + snapshot.size()
+                + " previous="
+                + previous.map(p -> String.valueOf(p.version())).orElse("none")
+                + (warnings.isEmpty() ? "" : " warnings=" + warnings.size()));
+    return ExitCodes.OK;
+  }
+
+  private static CliException inconsistent(String message) {
+    return new CliException(ExitCodes.FILE, message);
+  }
+}
