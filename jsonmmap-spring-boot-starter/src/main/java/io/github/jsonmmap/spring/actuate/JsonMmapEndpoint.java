@@ -1,0 +1,230 @@
+package io.github.jsonmmap.spring.actuate;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.jsonmmap.FileInfo;
+import io.github.jsonmmap.JsonMmapException;
+import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.Snapshot;
+import io.github.jsonmmap.spring.SharedConfigTemplate;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.SanitizableData;
+import org.springframework.boot.actuate.endpoint.Sanitizer;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.Show;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
+
+/**
+ * The {@code jsonmmap} actuator endpoint: the file, its writer, the version this process sees and
+ * the document, flattened to property names ({@code a.b[0].c}). {@code GET /actuator/jsonmmap}
+ * describes it all, {@code GET /actuator/jsonmmap/{key}} gives one key (or every key under it).
+ *
+ * <p>Values are masked ({@value SanitizableData#SANITIZED_VALUE}) unless {@code show-values} allows
+ * them, as Boot's {@code env} endpoint masks them: {@code never}, {@code when-authorized} (an
+ * authenticated user, with one of the roles when any are configured) or {@code always}; shown
+ * values still pass through the {@link SanitizingFunction} beans. The functions see each key with a
+ * property source named {@value #PROPERTY_SOURCE_NAME}.
+ *
+ * <p>Read-only; {@link JsonMmapWritableEndpoint} adds the writes. Safe to call from any thread.
+ */
+@Endpoint(id = "jsonmmap", defaultAccess = Access.READ_ONLY)
+public class JsonMmapEndpoint {
+
+  /** The name of the property source the sanitizing functions see. */
+  public static final String PROPERTY_SOURCE_NAME = "jsonmmap";
+
+  private final SharedConfigTemplate template;
+  private final Show showValues;
+  private final Set<String> roles;
+  private final Sanitizer sanitizer;
+
+  /** An endpoint that shows values, when {@code showValues} allows, to any authenticated user. */
+  public JsonMmapEndpoint(
+      SharedConfigTemplate template,
+      Show showValues,
+      List<SanitizingFunction> sanitizingFunctions) {
+    this(template, showValues, Set.of(), sanitizingFunctions);
+  }
+
+  /**
+   * @param template the shared document
+   * @param showValues when to show values unmasked
+   * @param roles the roles allowed to see values when {@code showValues} is {@code
+   *     WHEN_AUTHORIZED}; empty for every authenticated user
+   * @param sanitizingFunctions applied to values that are shown
+   */
+  public JsonMmapEndpoint(
+      SharedConfigTemplate template,
+      Show showValues,
+      Collection<String> roles,
+      List<SanitizingFunction> sanitizingFunctions) {
+    this.template = requireNonNull(template, "template");
+    this.showValues = requireNonNull(showValues, "showValues");
+    this.roles = Set.copyOf(roles);
+    this.sanitizer = new Sanitizer(List.copyOf(sanitizingFunctions));
+  }
+
+  /** Describes the file, its writer and the current document. */
+  @ReadOperation
+  public JsonMmapDescriptor jsonmmap(SecurityContext securityContext) {
+    return describe(isShown(securityContext));
+  }
+
+  /**
+   * The value of one flattened key, or, for a key naming an object or an array, every key under it;
+   * null (404 over HTTP) when there is none.
+   */
+  @ReadOperation
+  public KeyDescriptor key(SecurityContext securityContext, @Selector String key) {
+    return describeKey(key, isShown(securityContext));
+  }
+
+  /** The shared document this endpoint describes. */
+  protected final SharedConfigTemplate template() {
+    return template;
+  }
+
+  JsonMmapDescriptor describe(boolean showUnsanitized) {
+    JsonMmapFile file = template.file();
+    Snapshot snapshot = template.snapshot();
+    FileInfo info = infoOrNull(file);
+    return new JsonMmapDescriptor(
+        file.path().toString(),
+        file.options().role().name().toLowerCase(Locale.ROOT),
+        describeWriter(file, info),
+        snapshot.version(),
+        snapshot.version() == 0 ? null : snapshot.publishedAt().toString(),
+        snapshot.size(),
+        info == null ? null : info.capacity(),
+        info == null ? null : previousVersion(info),
+        file.lastError().map(JsonMmapException::getMessage).orElse(null),
+        sanitize(snapshot.flat(), showUnsanitized));
+  }
+
+  KeyDescriptor describeKey(String key, boolean showUnsanitized) {
+    Snapshot snapshot = template.snapshot();
+    Map<String, Object> flat = snapshot.flat();
+    if (flat.containsKey(key)) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put(key, flat.get(key));
+      return new KeyDescriptor(
+          key, snapshot.version(), sanitize(one, showUnsanitized).get(key), null);
+    }
+    Map<String, Object> under = new LinkedHashMap<>();
+    flat.forEach(
+        (name, value) -> {
+          if (name.startsWith(key + ".") || name.startsWith(key + "[")) {
+            under.put(name, value);
+          }
+        });
+    if (under.isEmpty()) {
+      return null;
+    }
+    return new KeyDescriptor(key, snapshot.version(), null, sanitize(under, showUnsanitized));
+  }
+
+  private boolean isShown(SecurityContext securityContext) {
+    return showValues.isShown(
+        securityContext == null ? SecurityContext.NONE : securityContext, roles);
+  }
+
+  private Map<String, Object> sanitize(Map<String, Object> flat, boolean showUnsanitized) {
+    PropertySource<?> source = new MapPropertySource(PROPERTY_SOURCE_NAME, flat);
+    Map<String, Object> result = new LinkedHashMap<>();
+    flat.forEach(
+        (name, value) ->
+            result.put(
+                name,
+                sanitizer.sanitize(new SanitizableData(source, name, value), showUnsanitized)));
+    return result;
+  }
+
+  private static WriterDescriptor describeWriter(JsonMmapFile file, FileInfo info) {
+    return new WriterDescriptor(
+        file.isWriter(),
+        info == null || info.writerId() == null ? null : info.writerId().toString(),
+        info == null || info.writerInfo().isEmpty() ? null : info.writerInfo(),
+        file.writerHeartbeatAge().map(Object::toString).orElse(null),
+        file.isWriterStale());
+  }
+
+  private static Long previousVersion(FileInfo info) {
+    for (FileInfo.SlotInfo slot : info.slots()) {
+      if ("previous".equals(slot.state())) {
+        return slot.version();
+      }
+    }
+    return null;
+  }
+
+  private static FileInfo infoOrNull(JsonMmapFile file) {
+    try {
+      return file.info();
+    } catch (JsonMmapException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The file and the document.
+   *
+   * @param file the path of the file
+   * @param role the configured role: reader, writer or auto
+   * @param writer who writes the file
+   * @param version the version this process sees (0 before any)
+   * @param publishedAt when it was published (ISO-8601), null before any
+   * @param size its size in bytes
+   * @param capacity bytes in the file's data area, null when the file cannot be read
+   * @param previousVersion the version a rollback would restore, null when none
+   * @param error why the latest look at the file failed, null when it did not
+   * @param document the flattened document, values masked unless shown
+   */
+  public record JsonMmapDescriptor(
+      String file,
+      String role,
+      WriterDescriptor writer,
+      long version,
+      String publishedAt,
+      int size,
+      Long capacity,
+      Long previousVersion,
+      String error,
+      Map<String, Object> document)
+      implements OperationResponseBody {}
+
+  /**
+   * The writer of the file, as its header records it.
+   *
+   * @param self whether this process is the writer now
+   * @param id the writer's instance id, null when none
+   * @param info who the writer is, for humans (process id and host), null when none
+   * @param heartbeatAge the age of its last heartbeat (ISO-8601), null when none
+   * @param stale whether its heartbeat is stale or absent (never for the writer itself)
+   */
+  public record WriterDescriptor(
+      boolean self, String id, String info, String heartbeatAge, boolean stale) {}
+
+  /**
+   * One key of the document.
+   *
+   * @param key the key asked for
+   * @param version the version it was read from
+   * @param value its value, masked unless shown; null when the key names an object or an array
+   * @param values for a key naming an object or an array, the flattened keys under it with their
+   *     values, masked unless shown; null otherwise
+   */
+  public record KeyDescriptor(String key, long version, Object value, Map<String, Object> values)
+      implements OperationResponseBody {}
+}

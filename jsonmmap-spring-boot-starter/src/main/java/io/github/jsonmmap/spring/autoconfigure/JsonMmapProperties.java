@@ -1,0 +1,283 @@
+package io.github.jsonmmap.spring.autoconfigure;
+
+import io.github.jsonmmap.JsonMmapOptions;
+import io.github.jsonmmap.Role;
+import io.github.jsonmmap.WatchMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the shared JSON document ({@code jsonmmap.*}). The defaults work with no
+ * configuration at all: a reader of {@code <tmpdir>/jsonmmap/<spring.application.name>.json}.
+ */
+@ConfigurationProperties("jsonmmap")
+public class JsonMmapProperties {
+
+  /** Whether to share configuration through jsonmmap. */
+  private boolean enabled = true;
+
+  /**
+   * The shared file. Default: jsonmmap/${spring.application.name}.json under the temp directory.
+   */
+  private Path file;
+
+  /**
+   * What this process does with the file: reader (least privilege), writer, or auto (writes if no
+   * other process does, otherwise reads and stands by).
+   */
+  private Role role = Role.READER;
+
+  /** Document name recorded in the file; a file recording another name is refused. */
+  private String name;
+
+  /** Resource the writer publishes as version 1 when it creates the file. */
+  private String initialDocument;
+
+  /**
+   * Whether the application may start without the file (it attaches when the file appears);
+   * otherwise a missing or unreadable file fails the start and the health check.
+   */
+  private boolean optional = false;
+
+  /** Data area of a new file. */
+  private DataSize initialCapacity = DataSize.ofBytes(JsonMmapOptions.DEFAULT_INITIAL_CAPACITY);
+
+  /** Largest size the file may grow to; documents up to a third of it always fit. */
+  private DataSize maxSize = DataSize.ofBytes(JsonMmapOptions.DEFAULT_MAX_SIZE);
+
+  /** Permissions of a new file, in ls -l form. */
+  private String permissions = "rw-r-----";
+
+  /** How a reader learns of a new version: events (with a fallback poll), poll, or spin. */
+  private WatchMode watchMode = WatchMode.EVENTS;
+
+  /** Fallback poll interval of a reader. */
+  private Duration pollInterval = JsonMmapOptions.DEFAULT_POLL_INTERVAL;
+
+  /** Writer heartbeat interval; also how often a standby tries to become the writer. */
+  private Duration heartbeatInterval = JsonMmapOptions.DEFAULT_HEARTBEAT_INTERVAL;
+
+  /** Age of the writer heartbeat past which the writer is reported stale. */
+  private Duration staleAfter = JsonMmapOptions.DEFAULT_STALE_AFTER;
+
+  private final PropertySource propertySource = new PropertySource();
+
+  private final Refresh refresh = new Refresh();
+
+  private final Health health = new Health();
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public Path getFile() {
+    return file;
+  }
+
+  public void setFile(Path file) {
+    this.file = file;
+  }
+
+  public Role getRole() {
+    return role;
+  }
+
+  public void setRole(Role role) {
+    this.role = role;
+  }
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getInitialDocument() {
+    return initialDocument;
+  }
+
+  public void setInitialDocument(String initialDocument) {
+    this.initialDocument = initialDocument;
+  }
+
+  public boolean isOptional() {
+    return optional;
+  }
+
+  public void setOptional(boolean optional) {
+    this.optional = optional;
+  }
+
+  public DataSize getInitialCapacity() {
+    return initialCapacity;
+  }
+
+  public void setInitialCapacity(DataSize initialCapacity) {
+    this.initialCapacity = initialCapacity;
+  }
+
+  public DataSize getMaxSize() {
+    return maxSize;
+  }
+
+  public void setMaxSize(DataSize maxSize) {
+    this.maxSize = maxSize;
+  }
+
+  public String getPermissions() {
+    return permissions;
+  }
+
+  public void setPermissions(String permissions) {
+    this.permissions = permissions;
+  }
+
+  public WatchMode getWatchMode() {
+    return watchMode;
+  }
+
+  public void setWatchMode(WatchMode watchMode) {
+    this.watchMode = watchMode;
+  }
+
+  public Duration getPollInterval() {
+    return pollInterval;
+  }
+
+  public void setPollInterval(Duration pollInterval) {
+    this.pollInterval = pollInterval;
+  }
+
+  public Duration getHeartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public void setHeartbeatInterval(Duration heartbeatInterval) {
+    this.heartbeatInterval = heartbeatInterval;
+  }
+
+  public Duration getStaleAfter() {
+    return staleAfter;
+  }
+
+  public void setStaleAfter(Duration staleAfter) {
+    this.staleAfter = staleAfter;
+  }
+
+  public PropertySource getPropertySource() {
+    return propertySource;
+  }
+
+  public Refresh getRefresh() {
+    return refresh;
+  }
+
+  public Health getHealth() {
+    return health;
+  }
+
+  /** The file to use: the configured one, or the default named after the application. */
+  public Path resolveFile(String applicationName) {
+    if (file != null) {
+      return file;
+    }
+    String name =
+        applicationName == null || applicationName.isBlank() ? "application" : applicationName;
+    return Path.of(System.getProperty("java.io.tmpdir"), "jsonmmap", name + ".json");
+  }
+
+  /** Where the live property source sits among the environment's property sources. */
+  public enum Precedence {
+    /** Above everything, command-line arguments included. */
+    FIRST,
+    /**
+     * Below command-line arguments, system properties and environment variables, above the
+     * application's own configuration files.
+     */
+    AFTER_SYSTEM_ENVIRONMENT,
+    /** Below everything: shared values only fill gaps. */
+    LAST
+  }
+
+  /** The live property source named "jsonmmap". */
+  public static class PropertySource {
+
+    /** Where the property source sits among the environment's property sources. */
+    private Precedence precedence = Precedence.AFTER_SYSTEM_ENVIRONMENT;
+
+    /** Prefix added to every shared key, for example "shared." (empty for none). */
+    private String prefix = "";
+
+    public Precedence getPrecedence() {
+      return precedence;
+    }
+
+    public void setPrecedence(Precedence precedence) {
+      this.precedence = precedence;
+    }
+
+    public String getPrefix() {
+      return prefix;
+    }
+
+    public void setPrefix(String prefix) {
+      this.prefix = prefix;
+    }
+  }
+
+  /** Refreshing the application when the document changes. */
+  public static class Refresh {
+
+    /**
+     * Whether a change publishes EnvironmentChangeEvent and refreshes @RefreshScope beans (needs
+     * spring-cloud-context); SharedConfigChangedEvent is published regardless.
+     */
+    private boolean enabled = true;
+
+    /** How long to wait for more changes before applying: a burst gives one refresh. */
+    private Duration coalesce = Duration.ofMillis(50);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getCoalesce() {
+      return coalesce;
+    }
+
+    public void setCoalesce(Duration coalesce) {
+      this.coalesce = coalesce;
+    }
+  }
+
+  /** The jsonmmap health indicator. */
+  public static class Health {
+
+    /**
+     * Status reported when the writer heartbeat is stale or absent. UP by default: the readers'
+     * configuration is still valid, and taking a fleet out of its load balancer because the writer
+     * died would turn one fault into an outage.
+     */
+    private String staleStatus = "UP";
+
+    public String getStaleStatus() {
+      return staleStatus;
+    }
+
+    public void setStaleStatus(String staleStatus) {
+      this.staleStatus = staleStatus;
+    }
+  }
+}
