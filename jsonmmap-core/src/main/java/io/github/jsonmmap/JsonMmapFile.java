@@ -109,8 +109,10 @@ public final class JsonMmapFile implements AutoCloseable {
    *
    * @throws WriterLockedException when the role is {@code WRITER} and another process writes
    * @throws FileMissingException when a reader requires the file and it does not exist
-   * @throws CorruptFileException, UnsupportedFormatException, NameMismatchException for a file that
-   *     cannot be used; a writer never overwrites such a file
+   * @throws CorruptFileException for a file that is not a valid jsonmmap file (a writer never
+   *     overwrites it)
+   * @throws UnsupportedFormatException for a file of another format major version
+   * @throws NameMismatchException for a file that records another document name
    */
   public static JsonMmapFile open(JsonMmapOptions options) {
     JsonMmapFile file = new JsonMmapFile(requireNonNull(options, "options"));
@@ -1106,7 +1108,9 @@ public final class JsonMmapFile implements AutoCloseable {
     lastError = e;
     if (previous == null || !previous.getMessage().equals(e.getMessage())) {
       failures.computeIfAbsent(e.reason(), reason -> new LongAdder()).increment();
-      LOG.log(Level.WARNING, "jsonmmap: {0}", e.getMessage());
+      // A file not there yet, or still being created, is expected while a fleet starts.
+      boolean expected = e.reason().equals("missing") || e.reason().equals("not-ready");
+      LOG.log(expected ? Level.INFO : Level.WARNING, "jsonmmap: {0}", e.getMessage());
     }
   }
 

@@ -1,0 +1,68 @@
+package io.github.jsonmmap.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.Role;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.support.GenericApplicationContext;
+
+class SharedConfigRefresherTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void changesBeforeReadyWaitAndThenTheLatestAppliesOnceOffTheCallingThread() {
+    List<SharedConfigChangedEvent> events = new CopyOnWriteArrayList<>();
+    List<String> threads = new CopyOnWriteArrayList<>();
+    List<Duration> timings = new CopyOnWriteArrayList<>();
+    try (JsonMmapFile writer = JsonMmapFile.open(dir.resolve("r.json"), Role.WRITER)) {
+      SharedConfigRefresher refresher =
+          new SharedConfigRefresher(
+              writer,
+              "shared.",
+              Duration.ofMillis(20),
+              event -> {
+                events.add((SharedConfigChangedEvent) event);
+                threads.add(Thread.currentThread().getName());
+              });
+      refresher.setRefreshTimer(timings::add);
+      refresher.afterPropertiesSet();
+      try {
+        writer.set("a", 1);
+        writer.set("b", 2);
+        writer.set("a", 3);
+        assertThat(events).as("nothing before the application is ready").isEmpty();
+
+        GenericApplicationContext context = new GenericApplicationContext();
+        refresher.onApplicationEvent(
+            new ApplicationReadyEvent(
+                new SpringApplication(), new String[0], context, Duration.ZERO));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+        SharedConfigChangedEvent event = events.get(0);
+        assertThat(event.previousVersion()).isEqualTo(1);
+        assertThat(event.version()).isEqualTo(4);
+        assertThat(event.keys().added()).containsExactly("a", "b");
+        assertThat(event.propertyNames()).containsExactlyInAnyOrder("shared.a", "shared.b");
+        assertThat(threads).containsExactly("jsonmmap-refresh");
+        assertThat(timings).hasSize(1);
+
+        writer.set("a", 3);
+        writer.set("c", true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
+        assertThat(events.get(1).keys().all()).containsExactly("c");
+        assertThat(refresher.appliedVersion()).isEqualTo(5);
+      } finally {
+        refresher.destroy();
+      }
+    }
+  }
+}
