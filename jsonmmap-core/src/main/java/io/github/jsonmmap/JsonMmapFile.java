@@ -112,7 +112,8 @@ public final class JsonMmapFile implements AutoCloseable {
    * @throws CorruptFileException for a file that is not a valid jsonmmap file (a writer never
    *     overwrites it)
    * @throws UnsupportedFormatException for a file of another format major version
-   * @throws NameMismatchException for a file that records another document name
+   * @throws NameMismatchException for a file that records another document name (a standby does not
+   *     throw: it records the problem in {@link #lastError()} and never takes the file over)
    */
   public static JsonMmapFile open(JsonMmapOptions options) {
     JsonMmapFile file = new JsonMmapFile(requireNonNull(options, "options"));
@@ -197,7 +198,7 @@ public final class JsonMmapFile implements AutoCloseable {
     lock.lock();
     try {
       MappedRegion r = region;
-      if (r == null) {
+      if (r == null || isTruncated()) {
         return Optional.empty();
       }
       Protocol.SlotContent content = null;
@@ -261,11 +262,15 @@ public final class JsonMmapFile implements AutoCloseable {
   /** Age of the writer heartbeat in the header; empty when no writer ever beat or no file. */
   public Optional<Duration> writerHeartbeatAge() {
     MappedRegion r = region;
-    if (r == null) {
+    if (r == null || isTruncated()) {
       return Optional.empty();
     }
-    long beat = r.longAcquire(HEARTBEAT_OFFSET);
-    return beat == 0 ? Optional.empty() : Optional.of(Units.ageOf(beat));
+    try {
+      long beat = r.longAcquire(HEARTBEAT_OFFSET);
+      return beat == 0 ? Optional.empty() : Optional.of(Units.ageOf(beat));
+    } catch (InternalError e) {
+      return Optional.empty();
+    }
   }
 
   /** Whether the writer heartbeat is older than the staleness threshold, or absent. */
@@ -279,6 +284,7 @@ public final class JsonMmapFile implements AutoCloseable {
   /** What the header says now (see {@link #inspect(Path)}). */
   public FileInfo info() {
     checkNotClosed();
+    checkNotTruncated();
     MappedRegion r = region;
     if (r == null) {
       throw lastError != null
@@ -937,10 +943,16 @@ public final class JsonMmapFile implements AutoCloseable {
         attach(false);
         return;
       }
+      checkNotTruncated();
       long current = r.longAcquire(CURRENT_OFFSET);
       if (current != seenCurrent) {
         readAndApply(current, false);
       }
+    } catch (JsonMmapException e) {
+      record(e);
+    } catch (InternalError e) {
+      // The JVM's report of a fault on a mapped page: the file shrank between check and load.
+      record(truncated(e));
     } finally {
       lock.unlock();
     }
@@ -983,6 +995,13 @@ public final class JsonMmapFile implements AutoCloseable {
         Protocol.checkHeader(path, region);
       } catch (JsonMmapException e) {
         record(e);
+        if (isTruncated()) {
+          // Never touch the shrunk mapping again; map the file afresh once it is valid again.
+          attach(false);
+        }
+        return;
+      } catch (InternalError e) {
+        record(truncated(e));
         return;
       }
       if (lastError != null) {
@@ -1061,18 +1080,28 @@ public final class JsonMmapFile implements AutoCloseable {
    * shrinks a file; this catches a third party that did, before any page is touched.
    */
   private void checkNotTruncated() {
-    long size = fileSize();
-    if (channel != null && size < region.size()) {
-      throw new CorruptFileException(
-          path,
-          "file was truncated under the reader: path="
-              + path
-              + " size="
-              + size
-              + " mapped="
-              + region.size()
-              + " (jsonmmap files never shrink; serving the last good version)");
+    if (isTruncated()) {
+      throw truncated(null);
     }
+  }
+
+  private boolean isTruncated() {
+    MappedRegion r = region;
+    return channel != null && r != null && fileSize() < r.size();
+  }
+
+  private CorruptFileException truncated(Throwable cause) {
+    MappedRegion r = region;
+    return new CorruptFileException(
+        path,
+        "file was truncated under the reader: path="
+            + path
+            + " size="
+            + fileSize()
+            + " mapped="
+            + (r == null ? 0 : r.size())
+            + " (jsonmmap files never shrink; serving the last good version)",
+        cause);
   }
 
   private void remap() {
@@ -1165,15 +1194,24 @@ public final class JsonMmapFile implements AutoCloseable {
   }
 
   private void spin() {
-    while (!closed.get()) {
+    for (long spins = 0; !closed.get(); spins++) {
       MappedRegion r = region;
-      if (r == null || writer) {
-        // Nothing to follow: not attached yet (the watcher attaches), or this standby now writes.
+      // Every few thousand spins (microseconds apart), make sure the file did not shrink.
+      if (r == null || writer || ((spins & 4095) == 0 && isTruncated())) {
+        // Nothing to follow: not attached yet or truncated (the watcher handles both), or this
+        // standby now writes.
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-      } else if (r.longAcquire(CURRENT_OFFSET) != seenCurrent) {
-        checkForChange();
-      } else {
-        Thread.onSpinWait();
+        continue;
+      }
+      try {
+        if (r.longAcquire(CURRENT_OFFSET) != seenCurrent) {
+          checkForChange();
+        } else {
+          Thread.onSpinWait();
+        }
+      } catch (InternalError e) {
+        record(truncated(e));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
       }
     }
   }
