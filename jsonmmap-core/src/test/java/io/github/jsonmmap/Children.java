@@ -164,6 +164,7 @@ final class Children {
         long rawReads = 0;
         long last = 0;
         LongAdder retries = new LongAdder();
+        OUT.println("reading");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
           MappedRegion region =
               new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));

@@ -277,4 +277,34 @@ class CrossProcessTest {
       assertThat(other.lines()).anyMatch(l -> l.startsWith("acquired 2"));
     }
   }
+
+  @Test
+  void readerKilledMidReadAffectsNeitherTheWriterNorOtherReaders() {
+    Duration deadline = Duration.ofSeconds(120);
+    try (ChildJvm writer = ChildJvm.start(Children.StressWriter.class, file().toString(), "6")) {
+      writer.awaitLine(Duration.ofSeconds(30), "ready"::equals);
+      try (ChildJvm victim = ChildJvm.start(Children.StressReader.class, file().toString(), "6");
+          ChildJvm survivor = ChildJvm.start(Children.StressReader.class, file().toString(), "6")) {
+        assertReaderDeathIsHarmless(writer, victim, survivor, deadline);
+      }
+    }
+  }
+
+  private static void assertReaderDeathIsHarmless(
+      ChildJvm writer, ChildJvm victim, ChildJvm survivor, Duration deadline) {
+    victim.awaitLine(Duration.ofSeconds(30), "reading"::equals);
+    survivor.awaitLine(Duration.ofSeconds(30), "reading"::equals);
+    // The victim is inside its read loop (copying slots thousands of times a second).
+    victim.kill();
+    assertThat(survivor.awaitExit(deadline)).as("%s", survivor).isZero();
+    Map<String, Long> read =
+        facts(survivor.awaitLine(Duration.ofSeconds(5), l -> l.startsWith("result")));
+    assertThat(read.get("invalid")).isZero();
+    assertThat(read.get("nonMonotonic")).isZero();
+    assertThat(writer.awaitExit(deadline)).as("%s", writer).isZero();
+    Map<String, Long> wrote =
+        facts(writer.awaitLine(Duration.ofSeconds(5), l -> l.startsWith("result")));
+    assertThat(wrote.get("publishes")).isGreaterThanOrEqualTo(Children.MIN_PUBLISHES);
+    assertThat(read.get("maxVersion")).isGreaterThan(1L).isLessThanOrEqualTo(wrote.get("version"));
+  }
 }
