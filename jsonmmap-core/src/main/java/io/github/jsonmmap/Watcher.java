@@ -160,7 +160,10 @@ final class Watcher {
     }
     for (Target target : targets.keySet()) {
       Path path = target.path();
-      if (dir.equals(path.getParent()) && (all || names.contains(path.getFileName()))) {
+      // A polling or spinning handle ignores events even when another handle watches its directory.
+      if (target.wantsEvents()
+          && dir.equals(path.getParent())
+          && (all || names.contains(path.getFileName()))) {
         safely(target::onEvent);
       }
     }

@@ -289,4 +289,24 @@ class JsonMmapFileTest {
           .containsExactly("port");
     }
   }
+
+  @Test
+  void pollingReaderIgnoresEventsEvenWhenAnotherHandleWatchesTheDirectory() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile events = reader();
+        JsonMmapFile polling =
+            JsonMmapFile.open(
+                JsonMmapOptions.builder(file())
+                    .watchMode(WatchMode.POLL)
+                    .pollInterval(Duration.ofMinutes(1))
+                    .build())) {
+      long version = writer.set("k", "v").version();
+      await().atMost(Duration.ofSeconds(5)).until(() -> events.snapshot().version() == version);
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> polling.snapshot().version() == version - 1);
+      assertThat(polling.refresh().version()).isEqualTo(version);
+    }
+  }
 }
