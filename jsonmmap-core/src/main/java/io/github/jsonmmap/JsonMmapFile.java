@@ -212,16 +212,7 @@ public final class JsonMmapFile implements AutoCloseable {
       if (content == null) {
         return Optional.empty();
       }
-      ObjectNode tree = documents.parse(path, content.bytes());
-      return Optional.of(
-          new Snapshot(
-              path,
-              content.version(),
-              content.publishedAtMicros(),
-              Protocol.readWriterId(region),
-              content.bytes(),
-              tree,
-              mapper));
+      return Optional.of(snapshotOf(content, documents.parse(path, content.bytes())));
     } finally {
       lock.unlock();
     }
@@ -1048,16 +1039,19 @@ public final class JsonMmapFile implements AutoCloseable {
       return;
     }
     acceptAnyVersion = false;
-    Snapshot snapshot =
-        new Snapshot(
-            path,
-            content.version(),
-            content.publishedAtMicros(),
-            Protocol.readWriterId(region),
-            content.bytes(),
-            tree,
-            mapper);
-    apply(snapshot, Units.nowMicros());
+    apply(snapshotOf(content, tree), Units.nowMicros());
+  }
+
+  /** A snapshot of validated slot content, with the writer id the header names now. */
+  private Snapshot snapshotOf(Protocol.SlotContent content, ObjectNode tree) {
+    return new Snapshot(
+        path,
+        content.version(),
+        content.publishedAtMicros(),
+        Protocol.readWriterId(region),
+        content.bytes(),
+        tree,
+        mapper);
   }
 
   private Protocol.SlotContent readCurrentContent() {

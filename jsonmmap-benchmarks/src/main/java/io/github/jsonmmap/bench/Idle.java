@@ -1,0 +1,93 @@
+package io.github.jsonmmap.bench;
+
+import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapOptions;
+import io.github.jsonmmap.Role;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Idle cost: reader JVMs that follow a document nobody changes, side by side over one window, with
+ * the CPU time each used read from {@code /proc/<pid>/stat} (utime + stime) at its start and end. A
+ * JVM that does nothing at all runs beside them as the baseline.
+ *
+ * <p>Not thread-safe.
+ */
+final class Idle {
+
+  /** One idle reader: the mode and its poll interval, and the CPU it used over the window. */
+  record Sample(Peer peer, String setting, long cpuNanos, Duration window) {
+    double percentOfCore() {
+      return 100.0 * cpuNanos / window.toNanos();
+    }
+  }
+
+  private Idle() {}
+
+  static List<Sample> measure(Path workDir, RedisServer redis, Duration window)
+      throws IOException, InterruptedException {
+    Path dir = workDir.resolve("idle");
+    Files.createDirectories(dir);
+    Path mmap = dir.resolve("config.jsonmmap");
+    Path json = dir.resolve("config.json");
+    Files.write(json, BenchDocs.serialize(BenchDocs.root(0, 0, BenchDocs.items(1024))));
+    Map<String, Propagation.Child> children = new LinkedHashMap<>();
+    List<Sample> samples = new ArrayList<>();
+    try (JsonMmapFile writer = JsonMmapFile.open(JsonMmapOptions.of(mmap, Role.WRITER))) {
+      writer.publish(BenchDocs.root(0, 0, BenchDocs.items(1024)));
+      start(children, "BASELINE|-", Peer.BASELINE, "-", dir, 0);
+      start(children, "EVENTS|fallback poll 1s (default)", Peer.EVENTS, mmap.toString(), dir, 0);
+      start(children, "POLL|poll 1ms", Peer.POLL, mmap.toString(), dir, 1000);
+      start(children, "POLL|poll 1s (default)", Peer.POLL, mmap.toString(), dir, 1_000_000);
+      start(children, "SPIN|-", Peer.SPIN, mmap.toString(), dir, 0);
+      start(children, "REDIS|subscribed", Peer.REDIS, Integer.toString(redis.port()), dir, 0);
+      start(children, "FILE|WatchService", Peer.FILE, json.toString(), dir, 0);
+      for (Propagation.Child child : children.values()) {
+        child.await("READY", Duration.ofSeconds(60));
+      }
+      // Let start-up work (class loading, JIT) finish before the window opens.
+      Thread.sleep(3000);
+      Map<String, Long> before = new LinkedHashMap<>();
+      for (Map.Entry<String, Propagation.Child> e : children.entrySet()) {
+        before.put(e.getKey(), ProcStat.cpuNanos(e.getValue().pid()));
+      }
+      long t0 = System.nanoTime();
+      Thread.sleep(window.toMillis());
+      Duration actual = Duration.ofNanos(System.nanoTime() - t0);
+      for (Map.Entry<String, Propagation.Child> e : children.entrySet()) {
+        long used = ProcStat.cpuNanos(e.getValue().pid()) - before.get(e.getKey());
+        String[] key = e.getKey().split("\\|");
+        samples.add(new Sample(Peer.valueOf(key[0]), key[1], used, actual));
+      }
+      for (Propagation.Child child : children.values()) {
+        child.stop();
+      }
+    } finally {
+      for (Propagation.Child child : children.values()) {
+        child.close();
+      }
+      Propagation.deleteRecursively(dir);
+    }
+    return samples;
+  }
+
+  private static void start(
+      Map<String, Propagation.Child> children,
+      String key,
+      Peer peer,
+      String target,
+      Path dir,
+      long pollMicros)
+      throws IOException {
+    children.put(
+        key,
+        Propagation.Child.start(
+            peer, target, 1, dir.resolve("idle-" + children.size()), pollMicros, "64m"));
+  }
+}

@@ -1,0 +1,46 @@
+package io.github.jsonmmap.bench;
+
+/** What carries a change from the writer process to the readers. */
+enum Peer {
+  /** jsonmmap, readers in {@code WatchMode.EVENTS} (mtime bump + WatchService, 1 s fallback). */
+  EVENTS("jsonmmap events", "#1f77b4", true),
+  /** jsonmmap, readers in {@code WatchMode.POLL} (1 ms poll interval in the propagation runs). */
+  POLL("jsonmmap poll", "#17becf", true),
+  /** jsonmmap, readers in {@code WatchMode.SPIN}: a thread spins on the header. */
+  SPIN("jsonmmap spin", "#2ca02c", true),
+  /** Redis pub/sub on loopback; the subscriber parses the JSON. */
+  REDIS("Redis pub/sub", "#d62728", false),
+  /** A JSON file replaced by atomic rename, watched with WatchService, re-read and parsed. */
+  FILE("watched file (rename)", "#ff7f0e", false),
+  /** Raw shared memory: the writer stores a timestamp and a sequence, the reader busy-spins. */
+  FLOOR("raw shm spin (floor)", "#7f7f7f", false),
+  /** A JVM that does nothing: the idle-cost baseline. */
+  BASELINE("idle JVM (baseline)", "#000000", false);
+
+  private final String label;
+  private final String color;
+  private final boolean jsonmmap;
+
+  Peer(String label, String color, boolean jsonmmap) {
+    this.label = label;
+    this.color = color;
+    this.jsonmmap = jsonmmap;
+  }
+
+  String label() {
+    return label;
+  }
+
+  String color() {
+    return color;
+  }
+
+  boolean isJsonmmap() {
+    return jsonmmap;
+  }
+
+  /** Whether each reader of this peer busy-spins a core (so only one reader runs on this box). */
+  boolean spins() {
+    return this == SPIN || this == FLOOR;
+  }
+}
