@@ -986,8 +986,9 @@ public final class JsonMmapFile implements AutoCloseable {
         Protocol.checkHeader(path, region);
       } catch (JsonMmapException e) {
         record(e);
-        if (isTruncated()) {
-          // Never touch the shrunk mapping again; map the file afresh once it is valid again.
+        if (isTruncated() && fileSize() >= MIN_HEADER_LENGTH) {
+          // Never touch the shrunk mapping again; map the file afresh once it has a header again
+          // (until then the truncation stays the reported problem).
           attach(false);
         }
         return;
