@@ -259,12 +259,6 @@ final class Documents {
           segments.add(new Segment(inside, -1));
         }
         i = close + 1;
-        if (i < n && path.charAt(i) == '.') {
-          i++;
-          if (i == n) {
-            throw new IllegalArgumentException("key ends with a dot: key=" + path);
-          }
-        }
       } else {
         int end = i;
         while (end < n && path.charAt(end) != '.' && path.charAt(end) != '[') {
@@ -275,11 +269,11 @@ final class Documents {
         }
         segments.add(new Segment(path.substring(i, end), -1));
         i = end;
-        if (i < n && path.charAt(i) == '.') {
-          i++;
-          if (i == n) {
-            throw new IllegalArgumentException("key ends with a dot: key=" + path);
-          }
+      }
+      if (i < n && path.charAt(i) == '.') {
+        i++;
+        if (i == n) {
+          throw new IllegalArgumentException("key ends with a dot: key=" + path);
         }
       }
     }
@@ -290,10 +284,7 @@ final class Documents {
   static JsonNode at(JsonNode root, String path) {
     JsonNode node = root;
     for (Segment s : parsePath(path)) {
-      node =
-          s.isIndex()
-              ? (node.isArray() ? node.get(s.index()) : null)
-              : (node.isObject() ? node.get(s.name()) : null);
+      node = child(node, s);
       if (node == null) {
         return null;
       }
