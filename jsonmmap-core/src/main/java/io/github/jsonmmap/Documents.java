@@ -28,6 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class Documents {
 
+  private static final JsonMapper DEFAULT_MAPPER = JsonMapper.builder().build();
+
   private final JsonMapper parser;
 
   /**
@@ -54,6 +56,11 @@ final class Documents {
 
   JsonMapper mapper() {
     return parser;
+  }
+
+  /** The mapper a handle uses to convert objects to trees when the options name none. */
+  static JsonMapper defaultMapper() {
+    return DEFAULT_MAPPER;
   }
 
   /** Parses a document; its root must be an object. */
@@ -86,6 +93,19 @@ final class Documents {
           file, "document cannot be serialised: path=" + file + " error=" + oneLine(e), e);
     }
     return requireObject(file, tree);
+  }
+
+  /** Converts one value (any Jackson-serialisable object, a tree, or null) to a node, copied. */
+  JsonNode toNode(Path file, JsonMapper mapper, Object value) {
+    if (value == null) {
+      return JsonNodeFactory.instance.nullNode();
+    }
+    try {
+      return value instanceof JsonNode node ? node.deepCopy() : mapper.valueToTree(value);
+    } catch (JacksonException e) {
+      throw new InvalidDocumentException(
+          file, "value cannot be serialised: path=" + file + " error=" + oneLine(e), e);
+    }
   }
 
   byte[] serialize(Path file, ObjectNode tree) {

@@ -92,6 +92,24 @@ final class FileLayout {
   /** Offset of the u32 length in bytes of the writer info. */
   static final int WRITER_INFO_LENGTH_OFFSET = 100;
 
+  /**
+   * Offset of the u64 largest document length the writer may publish (format 1.1; 0 in a 1.0 file).
+   * Readers accept documents up to this length instead of their own limit.
+   */
+  static final int MAX_DOCUMENT_SIZE_OFFSET = 104;
+
+  /**
+   * Offset of the u64 writer epoch (format 1.1): each process that takes the file over as writer
+   * raises it by one, and a writer that finds another epoch here has been fenced off.
+   */
+  static final int WRITER_EPOCH_OFFSET = 112;
+
+  /**
+   * Offset of the u64 time the last writer closed the file cleanly, microseconds since the epoch
+   * (format 1.1); 0 while a writer holds the file or after a writer died.
+   */
+  static final int CLOSED_OFFSET = 120;
+
   /** Offset of the document name, UTF-8, at most {@link #NAME_CAPACITY} bytes. */
   static final int NAME_OFFSET = 128;
 

@@ -9,14 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -61,7 +57,7 @@ public final class JsonMmapFile implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(JsonMmapFile.class.getName());
 
-  private static final JsonMapper DEFAULT_MAPPER = JsonMapper.builder().build();
+  private static final JsonMapper DEFAULT_MAPPER = Documents.defaultMapper();
 
   private final JsonMmapOptions options;
   private final Path path;
@@ -212,7 +208,7 @@ public final class JsonMmapFile implements AutoCloseable {
       if (content == null) {
         return Optional.empty();
       }
-      return Optional.of(snapshotOf(content, documents.parse(path, content.bytes())));
+      return Optional.of(snapshotOf(content));
     } finally {
       lock.unlock();
     }
@@ -294,7 +290,7 @@ public final class JsonMmapFile implements AutoCloseable {
    */
   public static FileInfo inspect(Path path) {
     Path file = path.toAbsolutePath().normalize();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = SafeFiles.openRead(file)) {
       long size = ch.size();
       if (size > JsonMmapOptions.MAX_MAX_SIZE) {
         throw new CorruptFileException(
@@ -359,10 +355,7 @@ public final class JsonMmapFile implements AutoCloseable {
    */
   public Snapshot set(String key, Object value) {
     requireNonNull(key, "key");
-    JsonNode node =
-        value == null
-            ? JsonNodeFactory.instance.nullNode()
-            : value instanceof JsonNode tree ? tree.deepCopy() : mapper.valueToTree(value);
+    JsonNode node = documents.toNode(path, mapper, value);
     return edit(
         current -> {
           Documents.set(path, current, key, node);
@@ -498,7 +491,7 @@ public final class JsonMmapFile implements AutoCloseable {
       r.force();
     }
     touch();
-    Snapshot snapshot = new Snapshot(path, version, publishedAt, writerId, bytes, tree, mapper);
+    Snapshot snapshot = Snapshot.written(path, version, publishedAt, writerId, bytes, tree, mapper);
     seenCurrent = FileLayout.current(version, target);
     apply(snapshot, publishedAt);
     return snapshot;
@@ -580,12 +573,8 @@ public final class JsonMmapFile implements AutoCloseable {
   /** Takes the writer lock; false when another process holds it and {@code failFast} is off. */
   private boolean becomeWriter(boolean failFast) {
     try {
-      Path parent = path.getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      createWithPermissions(lockPath);
-      if (!WriterLocks.tryAcquire(lockPath, this)) {
+      SafeFiles.prepareParent(path, options);
+      if (!WriterLocks.tryAcquire(lockPath, this, options)) {
         if (failFast) {
           throw lockedError();
         }
@@ -615,7 +604,7 @@ public final class JsonMmapFile implements AutoCloseable {
     String holder = "unknown";
     String heartbeatAge = "unknown";
     String id = "unknown";
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+    try (FileChannel ch = SafeFiles.openRead(path, options)) {
       if (ch.size() >= MIN_HEADER_LENGTH) {
         MappedRegion r =
             new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, MIN_HEADER_LENGTH));
@@ -645,8 +634,7 @@ public final class JsonMmapFile implements AutoCloseable {
   private void openForWriting() {
     FileChannel ch = null;
     try {
-      createWithPermissions(path);
-      ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch = SafeFiles.openReadWrite(path, options.permissions(), options).channel();
       long size = ch.size();
       if (size > JsonMmapOptions.MAX_MAX_SIZE) {
         throw new CorruptFileException(
@@ -763,13 +751,22 @@ public final class JsonMmapFile implements AutoCloseable {
     if (options.name() != null && Protocol.readName(r).isEmpty()) {
       Protocol.writeString(r, NAME_LENGTH_OFFSET, NAME_OFFSET, NAME_CAPACITY, options.name());
     }
+    UUID id = UUID.randomUUID();
     Protocol.SlotContent content;
-    ObjectNode tree;
+    Snapshot snapshot;
     try {
       content =
           Protocol.readCurrent(
               path, r, options.maxSize(), () -> size, options.readTimeout(), readRetries);
-      tree = documents.parse(path, content.bytes());
+      snapshot =
+          Snapshot.read(
+              path,
+              content.version(),
+              content.publishedAtMicros(),
+              id,
+              content.bytes(),
+              documents,
+              mapper);
     } catch (JsonMmapException e) {
       throw refuse(e);
     }
@@ -777,19 +774,10 @@ public final class JsonMmapFile implements AutoCloseable {
     // Continue from the committed version: a version a dead writer had in flight was never
     // current, so no reader returned it, and its slot is the one written next.
     lastVersion = currentVersion(current);
-    writerId = UUID.randomUUID();
+    writerId = id;
     claimHeader(Units.nowMicros());
     fileKey = fileKeyOrNull();
     seenCurrent = current;
-    Snapshot snapshot =
-        new Snapshot(
-            path,
-            content.version(),
-            content.publishedAtMicros(),
-            writerId,
-            content.bytes(),
-            tree,
-            mapper);
     if (acceptAnyVersion || snapshot.version() > latest.version()) {
       acceptAnyVersion = false;
       apply(snapshot, Units.nowMicros());
@@ -851,18 +839,6 @@ public final class JsonMmapFile implements AutoCloseable {
     }
   }
 
-  private void createWithPermissions(Path file) throws IOException {
-    try {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(options.permissions()));
-      // The umask may have removed bits we asked for; set exactly what was configured.
-      Files.setPosixFilePermissions(file, options.permissions());
-    } catch (FileAlreadyExistsException e) {
-      // Someone else created it; permissions are theirs.
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(file);
-    }
-  }
-
   private void releaseLock() {
     if (lockHeld) {
       WriterLocks.release(lockPath, this);
@@ -887,7 +863,7 @@ public final class JsonMmapFile implements AutoCloseable {
   private void attachOrThrow() {
     FileChannel ch;
     try {
-      ch = FileChannel.open(path, StandardOpenOption.READ);
+      ch = SafeFiles.openRead(path, options);
     } catch (NoSuchFileException e) {
       throw new FileMissingException(path, "file does not exist: path=" + path, e);
     } catch (AccessDeniedException e) {
@@ -1019,11 +995,9 @@ public final class JsonMmapFile implements AutoCloseable {
   }
 
   private void readAndApply(long current, boolean rethrow) {
-    Protocol.SlotContent content;
-    ObjectNode tree;
+    Snapshot snapshot;
     try {
-      content = readCurrentContent();
-      tree = documents.parse(path, content.bytes());
+      snapshot = snapshotOf(readCurrentContent());
     } catch (JsonMmapException e) {
       if (!"timeout".equals(e.reason())) {
         seenCurrent = current;
@@ -1036,22 +1010,22 @@ public final class JsonMmapFile implements AutoCloseable {
     }
     seenCurrent = current;
     lastError = null;
-    if (!acceptAnyVersion && content.version() <= latest.version()) {
+    if (!acceptAnyVersion && snapshot.version() <= latest.version()) {
       return;
     }
     acceptAnyVersion = false;
-    apply(snapshotOf(content, tree), Units.nowMicros());
+    apply(snapshot, Units.nowMicros());
   }
 
   /** A snapshot of validated slot content, with the writer id the header names now. */
-  private Snapshot snapshotOf(Protocol.SlotContent content, ObjectNode tree) {
-    return new Snapshot(
+  private Snapshot snapshotOf(Protocol.SlotContent content) {
+    return Snapshot.read(
         path,
         content.version(),
         content.publishedAtMicros(),
         Protocol.readWriterId(region),
         content.bytes(),
-        tree,
+        documents,
         mapper);
   }
 
@@ -1120,11 +1094,7 @@ public final class JsonMmapFile implements AutoCloseable {
   }
 
   private Object fileKeyOrNull() {
-    try {
-      return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-    } catch (IOException e) {
-      return null;
-    }
+    return SafeFiles.fileKey(path);
   }
 
   private void record(JsonMmapException e) {
@@ -1143,8 +1113,7 @@ public final class JsonMmapFile implements AutoCloseable {
     Snapshot old = latest;
     latest = snapshot;
     changes.increment();
-    pending.add(
-        new Change(old, snapshot, Documents.diff(old.flat(), snapshot.flat()), receivedAtMicros));
+    pending.add(new Change(old, snapshot, receivedAtMicros));
     if (dispatching) {
       return;
     }

@@ -66,6 +66,8 @@ public final class JsonMmapOptions {
   private final boolean requireFile;
   private final boolean forceOnPublish;
   private final int maxNestingDepth;
+  private final boolean strictModes;
+  private final Set<String> trustedUsers;
 
   private JsonMmapOptions(Builder b, long initialCapacity) {
     this.path = b.path.toAbsolutePath().normalize();
@@ -78,6 +80,8 @@ public final class JsonMmapOptions {
     this.heartbeatInterval = b.heartbeatInterval;
     this.staleAfter = b.staleAfter;
     this.readTimeout = b.readTimeout;
+    this.strictModes = b.strictModes;
+    this.trustedUsers = Set.copyOf(b.trustedUsers);
     this.name = b.name;
     this.initialDocument = b.initialDocument;
     this.mapper = b.mapper;
@@ -166,6 +170,32 @@ public final class JsonMmapOptions {
     return mapper;
   }
 
+  /**
+   * Whether files and directories are checked before they are trusted, as OpenSSH's {@code
+   * StrictModes} does (owner, mode, type, no symlinks); on by default. Turning it off is for
+   * special deployments only and is logged.
+   */
+  public boolean strictModes() {
+    return strictModes;
+  }
+
+  /**
+   * Accounts (user names) trusted to own the file and its directories besides root and this one.
+   */
+  public Set<String> trustedUsers() {
+    return trustedUsers;
+  }
+
+  /**
+   * The per-user private directory where files go when no path is configured: {@code
+   * $XDG_RUNTIME_DIR/jsonmmap} when that is set, else {@code /dev/shm/jsonmmap-<uid>} (or {@code
+   * <java.io.tmpdir>/jsonmmap-<uid>} where there is no {@code /dev/shm}). Created owner-only on
+   * first use and checked like any other directory.
+   */
+  public static Path defaultDirectory() {
+    return SafeFiles.defaultDirectory();
+  }
+
   /** Whether opening fails when the file is missing or unreadable, rather than waiting for it. */
   public boolean requireFile() {
     return requireFile;
@@ -211,6 +241,8 @@ public final class JsonMmapOptions {
     private boolean requireFile = true;
     private boolean forceOnPublish;
     private int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
+    private boolean strictModes = true;
+    private Set<String> trustedUsers = Set.of();
 
     private Builder(Path path) {
       this.path = requireNonNull(path, "path");
@@ -290,6 +322,18 @@ public final class JsonMmapOptions {
 
     public Builder forceOnPublish(boolean forceOnPublish) {
       this.forceOnPublish = forceOnPublish;
+      return this;
+    }
+
+    /** See {@link JsonMmapOptions#strictModes()}. */
+    public Builder strictModes(boolean strictModes) {
+      this.strictModes = strictModes;
+      return this;
+    }
+
+    /** See {@link JsonMmapOptions#trustedUsers()}. */
+    public Builder trustedUsers(Set<String> trustedUsers) {
+      this.trustedUsers = Set.copyOf(requireNonNull(trustedUsers, "trustedUsers"));
       return this;
     }
 

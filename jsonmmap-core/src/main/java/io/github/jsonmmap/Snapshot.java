@@ -29,7 +29,7 @@ public final class Snapshot {
   private final Map<String, Object> flat;
   private final JsonMapper mapper;
 
-  Snapshot(
+  private Snapshot(
       Path file,
       long version,
       long publishedAtMicros,
@@ -45,6 +45,37 @@ public final class Snapshot {
     this.tree = tree;
     this.flat = Documents.flatten(tree);
     this.mapper = mapper;
+  }
+
+  /**
+   * A version read from a file: checks the bytes against FORMAT.md's document rules and builds the
+   * snapshot, or throws {@link InvalidDocumentException} naming the file.
+   */
+  static Snapshot read(
+      Path file,
+      long version,
+      long publishedAtMicros,
+      UUID writerId,
+      byte[] bytes,
+      Documents documents,
+      JsonMapper mapper) {
+    ObjectNode tree = documents.parse(file, bytes);
+    return new Snapshot(file, version, publishedAtMicros, writerId, bytes, tree, mapper);
+  }
+
+  /**
+   * A version this process has just written: {@code bytes} are the serialised {@code tree}, already
+   * checked by the writer, so nothing is parsed again.
+   */
+  static Snapshot written(
+      Path file,
+      long version,
+      long publishedAtMicros,
+      UUID writerId,
+      byte[] bytes,
+      ObjectNode tree,
+      JsonMapper mapper) {
+    return new Snapshot(file, version, publishedAtMicros, writerId, bytes, tree, mapper);
   }
 
   /** The snapshot of a file that has no version yet: version 0, an empty object. */

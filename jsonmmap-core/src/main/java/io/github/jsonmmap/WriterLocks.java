@@ -5,9 +5,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The writer locks this JVM holds, one per lock file. POSIX record locks (what {@link
@@ -23,19 +26,24 @@ final class WriterLocks {
 
   private static final Map<Path, Held> HELD = new HashMap<>();
 
+  /** Lock files are the owner's alone: a reader that could open one could lock every writer out. */
+  static final Set<PosixFilePermission> LOCK_PERMISSIONS =
+      Collections.unmodifiableSet(PosixFilePermissions.fromString("rw-------"));
+
   private WriterLocks() {}
 
   /**
    * Takes the lock on an existing lock file for {@code owner}; false when another process or
    * another handle of this JVM holds it. True again for the owner that holds it.
    */
-  static synchronized boolean tryAcquire(Path lockFile, Object owner) throws IOException {
-    Path key = lockFile.toRealPath();
+  static synchronized boolean tryAcquire(Path lockFile, Object owner, JsonMmapOptions options)
+      throws IOException {
+    Path key = keyOf(lockFile);
     Held held = HELD.get(key);
     if (held != null) {
       return held.owner() == owner;
     }
-    FileChannel channel = FileChannel.open(key, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel channel = SafeFiles.openReadWrite(key, LOCK_PERMISSIONS, options).channel();
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -76,10 +84,16 @@ final class WriterLocks {
 
   private static boolean sameFile(Path key, Path lockFile) {
     try {
-      return key.equals(lockFile.toRealPath());
+      return key.equals(keyOf(lockFile));
     } catch (IOException e) {
-      // The lock file was deleted: the owner check alone identifies the entry.
+      // The directory went away: the owner check alone identifies the entry.
       return true;
     }
+  }
+
+  /** The lock file's name in its real directory: two spellings of one directory share a lock. */
+  private static Path keyOf(Path lockFile) throws IOException {
+    Path absolute = lockFile.toAbsolutePath().normalize();
+    return absolute.getParent().toRealPath().resolve(absolute.getFileName());
   }
 }
