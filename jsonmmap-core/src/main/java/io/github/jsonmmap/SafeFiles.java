@@ -448,7 +448,7 @@ final class SafeFiles {
           stat,
           "a writer opens only a file with one hard link (nlink=" + stat.nlink() + ")");
     }
-    if (!strict(trust, stat.path())) {
+    if (!strict(trust, requested)) {
       return;
     }
     checkPlacement(requested, stat, parent, trust, "file");
@@ -472,7 +472,7 @@ final class SafeFiles {
   private static void checkPlacement(
       Path requested, Stat stat, Stat parent, Trust trust, String kind)
       throws UntrustedFileException {
-    if (!strict(trust, stat.path()) || trusted(stat, trust)) {
+    if (!strict(trust, requested) || trusted(stat, trust)) {
       return;
     }
     boolean parentPrivate =
@@ -487,7 +487,10 @@ final class SafeFiles {
           stat,
           "a "
               + kind
-              + " in a world-writable sticky directory must be owned by root or by this user (uid="
+              + ((parent.mode() & OTHER_WRITE) != 0
+                  ? " in a world-writable"
+                  : " in a group-writable")
+              + " sticky directory must be owned by root or by this user (uid="
               + Self.UID
               + ")"
               + trustedUsersText(trust));
@@ -510,7 +513,7 @@ final class SafeFiles {
    */
   private static void checkDirectory(Path requested, Stat stat, Stat parent, Trust trust)
       throws UntrustedFileException {
-    if (!strict(trust, stat.path())) {
+    if (!strict(trust, requested)) {
       return;
     }
     if (parent == null && !trusted(stat, trust)) {
