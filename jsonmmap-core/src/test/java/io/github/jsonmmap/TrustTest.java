@@ -180,6 +180,59 @@ class TrustTest {
     }
   }
 
+  @Test
+  void strictModesOffSkipsOwnerAndModeChecksOnlyAndWarnsOncePerFile() throws Exception {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(SafeFiles.class.getName());
+    List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord logRecord) {
+            records.add(logRecord);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    logger.addHandler(handler);
+    try {
+      Path file = dir.resolve("app.json");
+      moveValidFileTo(file);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+      JsonMmapOptions lax = JsonMmapOptions.builder(file).strictModes(false).build();
+      for (int i = 0; i < 3; i++) {
+        try (JsonMmapFile reader = JsonMmapFile.open(lax)) {
+          assertThat(reader.snapshot().get("app")).isEqualTo("valid");
+        }
+      }
+      assertThat(records)
+          .filteredOn(r -> r.getLevel() == java.util.logging.Level.WARNING)
+          .hasSize(1);
+
+      Path link = dir.resolve("link.json");
+      Files.createSymbolicLink(link, file);
+      Path fifo = dir.resolve("fifo.json");
+      run(List.of("mkfifo", fifo.toString()), Map.of());
+      for (Path refusedPath : List.of(link, fifo)) {
+        UntrustedFileException refused =
+            quickly(
+                () ->
+                    catchThrowableOfType(
+                        UntrustedFileException.class,
+                        () ->
+                            JsonMmapFile.open(
+                                    JsonMmapOptions.builder(refusedPath).strictModes(false).build())
+                                .close()));
+        assertThat(refused).as("%s refused with strict modes off", refusedPath).isNotNull();
+      }
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+
   // ---------------------------------------------------------------- symlinks
 
   @Test
