@@ -297,6 +297,24 @@ class TrustTest {
     assertThat(Files.isRegularFile(real.resolve("app.json"), LinkOption.NOFOLLOW_LINKS)).isTrue();
   }
 
+  @Test
+  void symlinkLoopIsRefusedAfterFortyLinksAndRelativeLinksWithDotDotResolve() throws Exception {
+    Path loop = dir.resolve("loop");
+    Files.createSymbolicLink(loop, Path.of("loop"));
+
+    UntrustedFileException refused = refusedOpen(loop.resolve("app.json"), Role.READER);
+    assertThat(refused.getMessage())
+        .startsWith("untrusted symlink: path=" + loop + " ")
+        .contains("rule=at most 40 symbolic links are followed on a path");
+
+    Path real = Files.createDirectories(dir.resolve("deep").resolve("real"));
+    Path up = Files.createSymbolicLink(dir.resolve("up"), Path.of("deep/../deep/./real"));
+    try (JsonMmapFile writer = JsonMmapFile.open(up.resolve("app.json"), Role.WRITER)) {
+      assertThat(writer.isWriter()).isTrue();
+    }
+    assertThat(Files.isRegularFile(real.resolve("app.json"), LinkOption.NOFOLLOW_LINKS)).isTrue();
+  }
+
   // ---------------------------------------------------------------- FIFOs and devices
 
   @Test
