@@ -18,8 +18,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -161,8 +163,13 @@ final class SafeFiles {
    * let the group read (the default directory: owner only), never anything for others.
    */
   static void prepareParent(Path file, JsonMmapOptions options) throws IOException {
-    Path parent = file.toAbsolutePath().normalize().getParent();
+    Path requested = file.toAbsolutePath().normalize();
+    Path parent = requested.getParent();
     if (parent == null) {
+      return;
+    }
+    if (!Self.UNIX) {
+      Files.createDirectories(parent);
       return;
     }
     Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rwx------");
@@ -172,7 +179,7 @@ final class SafeFiles {
       mode.add(PosixFilePermission.GROUP_READ);
       mode.add(PosixFilePermission.GROUP_EXECUTE);
     }
-    trustedDirectory(file, parent, Trust.of(options), mode);
+    trustedDirectory(requested, parent, Trust.of(options), mode);
   }
 
   /**
@@ -225,7 +232,7 @@ final class SafeFiles {
               "at most " + MAX_SYMLINKS + " symbolic links are followed on a path");
         }
         Path target = Files.readSymbolicLink(next);
-        List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Path part : target) {
           names.add(part.toString());
         }
@@ -415,7 +422,7 @@ final class SafeFiles {
    */
   private static FileChannel openChecked(Path requested, Stat stat, Set<OpenOption> options)
       throws IOException {
-    Set<OpenOption> noFollow = new java.util.HashSet<>(options);
+    Set<OpenOption> noFollow = new HashSet<>(options);
     noFollow.add(LinkOption.NOFOLLOW_LINKS);
     FileChannel channel = FileChannel.open(stat.path(), noFollow);
     try {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,8 +24,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,12 +189,12 @@ class TrustTest {
 
   @Test
   void strictModesOffSkipsOwnerAndModeChecksOnlyAndWarnsOncePerFile() throws Exception {
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(SafeFiles.class.getName());
-    List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler handler =
-        new java.util.logging.Handler() {
+    Logger logger = Logger.getLogger(SafeFiles.class.getName());
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
           @Override
-          public void publish(java.util.logging.LogRecord logRecord) {
+          public void publish(LogRecord logRecord) {
             records.add(logRecord);
           }
 
@@ -208,9 +215,7 @@ class TrustTest {
           assertThat(reader.snapshot().get("app")).isEqualTo("valid");
         }
       }
-      assertThat(records)
-          .filteredOn(r -> r.getLevel() == java.util.logging.Level.WARNING)
-          .hasSize(1);
+      assertThat(records).filteredOn(r -> r.getLevel() == Level.WARNING).hasSize(1);
 
       Path link = dir.resolve("link.json");
       Files.createSymbolicLink(link, file);
@@ -626,7 +631,7 @@ class TrustTest {
   }
 
   /** Runs {@code action} on another thread and fails if it does not return within a deadline. */
-  private static <T> T quickly(java.util.concurrent.Callable<T> action) {
+  private static <T> T quickly(Callable<T> action) {
     return assertTimeoutPreemptively(QUICK, action::call, "blocked: a FIFO or device was opened");
   }
 
@@ -674,7 +679,7 @@ class TrustTest {
     Files.setAttribute(lib, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
     List<String> entries = new ArrayList<>();
     int n = 0;
-    for (String entry : classPath().split(java.io.File.pathSeparator)) {
+    for (String entry : classPath().split(File.pathSeparator)) {
       Path path = Path.of(entry);
       if (Files.isRegularFile(path)) {
         Path copy = lib.resolve((n++) + "-" + path.getFileName());
@@ -685,7 +690,7 @@ class TrustTest {
         entries.add(entry);
       }
     }
-    return String.join(java.io.File.pathSeparator, entries);
+    return String.join(File.pathSeparator, entries);
   }
 
   /** Runs a command to its end (bounded), returning its output; fails on a non-zero exit. */
