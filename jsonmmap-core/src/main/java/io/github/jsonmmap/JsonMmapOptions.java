@@ -171,16 +171,20 @@ public final class JsonMmapOptions {
   }
 
   /**
-   * Whether files and directories are checked before they are trusted, as OpenSSH's {@code
-   * StrictModes} does (owner, mode, type, no symlinks); on by default. Turning it off is for
-   * special deployments only and is logged.
+   * Whether the owner and mode of the file and of every directory on its path are checked before
+   * they are trusted, as OpenSSH's {@code StrictModes} does; on by default. Turning it off is for
+   * special deployments only (a group of accounts sharing a group-writable file) and logs one
+   * WARNING per path. Symbolic links, file types and hard links are checked either way; a
+   * world-writable file is never created.
    */
   public boolean strictModes() {
     return strictModes;
   }
 
   /**
-   * Accounts (user names) trusted to own the file and its directories besides root and this one.
+   * Accounts trusted to own the file and its directories besides root and this process's user: user
+   * names, or numeric uids. A reader running as root that reads a file its writer's account owns
+   * names that account here. A writer never opens a file it does not own, whatever this says.
    */
   public Set<String> trustedUsers() {
     return trustedUsers;
@@ -188,9 +192,11 @@ public final class JsonMmapOptions {
 
   /**
    * The per-user private directory where files go when no path is configured: {@code
-   * $XDG_RUNTIME_DIR/jsonmmap} when that is set, else {@code /dev/shm/jsonmmap-<uid>} (or {@code
-   * <java.io.tmpdir>/jsonmmap-<uid>} where there is no {@code /dev/shm}). Created owner-only on
-   * first use and checked like any other directory.
+   * $XDG_RUNTIME_DIR/jsonmmap} when that variable names an existing directory owned by this user
+   * with no group or other access, else {@code /dev/shm/jsonmmap-<uid>} (or {@code
+   * <java.io.tmpdir>/jsonmmap-<uid>} where there is no {@code /dev/shm}). Created {@code rwx------}
+   * by the first writer and checked like any other directory: another user who created it first
+   * makes opening fail, never adopts the file.
    */
   public static Path defaultDirectory() {
     return SafeFiles.defaultDirectory();
@@ -380,6 +386,18 @@ public final class JsonMmapOptions {
         throw new IllegalArgumentException(
             "permissions must let the owner read: permissions="
                 + PosixFilePermissions.toString(EnumSet.copyOf(permissions)));
+      }
+      if (permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new IllegalArgumentException(
+            "permissions must never be world-writable: permissions="
+                + PosixFilePermissions.toString(EnumSet.copyOf(permissions))
+                + " rule=no write permission for others");
+      }
+      if (strictModes && permissions.contains(PosixFilePermission.GROUP_WRITE)) {
+        throw new IllegalArgumentException(
+            "permissions must not be group-writable with strict modes on: permissions="
+                + PosixFilePermissions.toString(EnumSet.copyOf(permissions))
+                + " rule=group write only with strictModes=false");
       }
       if (name != null
           && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length

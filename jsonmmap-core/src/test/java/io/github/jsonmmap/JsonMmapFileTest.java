@@ -147,7 +147,11 @@ class JsonMmapFileTest {
     Path other = dir.resolve("shared.json");
     try (JsonMmapFile writer =
         JsonMmapFile.open(
-            JsonMmapOptions.builder(other).role(Role.WRITER).permissions("rw-rw-r--").build())) {
+            JsonMmapOptions.builder(other)
+                .role(Role.WRITER)
+                .strictModes(false)
+                .permissions("rw-rw-r--")
+                .build())) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(other)))
           .isEqualTo("rw-rw-r--");
     }
