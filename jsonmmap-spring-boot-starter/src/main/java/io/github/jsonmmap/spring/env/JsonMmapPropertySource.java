@@ -40,7 +40,7 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   /** Excluded keys named in one log line at most; the endpoint lists them all. */
   private static final int LOGGED_KEYS = 20;
 
-  private static final View NONE = new View(-1, new String[0], Set.of(), List.of());
+  private static final View NONE = new View(-1, new String[0], Set.of(), Set.of(), List.of());
 
   private final String prefix;
   private final PropertySourceFilter filter;
@@ -48,10 +48,12 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   private volatile Pending pending;
 
   /**
-   * What one version offers: the names it may set (with the prefix), the ones it may not, and its
-   * excluded document keys (without the prefix) in document order.
+   * What one version offers: the names it may set (with the prefix, in document order and as a
+   * set), the ones it may not, and its excluded document keys (without the prefix) in document
+   * order.
    */
-  private record View(long version, String[] names, Set<String> excluded, List<String> keys) {}
+  private record View(
+      long version, String[] names, Set<String> allowed, Set<String> excluded, List<String> keys) {}
 
   /** Keys that newly became excluded and are still to be logged, with the version that has them. */
   private record Pending(long version, List<String> keys) {}
@@ -131,7 +133,7 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       synchronized (this) {
         current = view;
         if (current.version() != snapshot.version()) {
-          View next = viewFor(snapshot);
+          View next = viewFor(snapshot, current);
           pending = newlyExcluded(current, next);
           view = next;
           current = next;
@@ -144,13 +146,20 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
     return current;
   }
 
-  private View viewFor(Snapshot snapshot) {
+  /**
+   * Filters the keys of a version. A key the previous version had keeps its decision, so only new
+   * keys pay for the filter (a few microseconds each).
+   */
+  private View viewFor(Snapshot snapshot, View previous) {
     List<String> names = new ArrayList<>(snapshot.flat().size());
     Set<String> excluded = new LinkedHashSet<>();
     List<String> keys = new ArrayList<>();
     for (String key : snapshot.flat().keySet()) {
       String name = prefix + key;
-      if (filter.excludes(name)) {
+      boolean exclude =
+          !previous.allowed().contains(name)
+              && (previous.excluded().contains(name) || filter.excludes(name));
+      if (exclude) {
         excluded.add(name);
         keys.add(key);
       } else {
@@ -158,7 +167,11 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       }
     }
     return new View(
-        snapshot.version(), names.toArray(String[]::new), Set.copyOf(excluded), List.copyOf(keys));
+        snapshot.version(),
+        names.toArray(String[]::new),
+        Set.copyOf(names),
+        Set.copyOf(excluded),
+        List.copyOf(keys));
   }
 
   /**
