@@ -114,8 +114,9 @@ class JsonMmapSecurityTest {
           .doesNotContain("components", "details", "jsonmmap");
       String endpoint = get(context, "/actuator/jsonmmap").body();
       assertThat(endpoint)
-          .contains("\"greeting.message\":\"" + MASK + "\"")
-          .doesNotContain("hello", "hunter3");
+          .contains("\"greeting.message\":\"" + MASK + "\"", "\"writer\":{\"self\":false")
+          .doesNotContain(
+              "hello", "hunter3", "pid=", writer.snapshot().writerId().orElseThrow().toString());
       HttpResponse<String> write =
           send(context, "POST", "/actuator/jsonmmap/greeting.message", "{\"value\":\"x\"}");
       assertThat(write.statusCode()).isIn(400, 404, 405);

@@ -125,7 +125,7 @@ public class JsonMmapEndpoint implements EnvironmentAware {
     return new JsonMmapDescriptor(
         file.path().toString(),
         file.options().role().name().toLowerCase(Locale.ROOT),
-        describeWriter(file, info),
+        describeWriter(file, info, showUnsanitized),
         snapshot.version(),
         snapshot.version() == 0 ? null : snapshot.publishedAt().toString(),
         snapshot.size(),
@@ -238,11 +238,14 @@ public class JsonMmapEndpoint implements EnvironmentAware {
     return result;
   }
 
-  private static WriterDescriptor describeWriter(JsonMmapFile file, FileInfo info) {
+  /** The writer; its id and who it is (process id, host) only to a caller who may see values. */
+  private static WriterDescriptor describeWriter(
+      JsonMmapFile file, FileInfo info, boolean showUnsanitized) {
+    boolean known = showUnsanitized && info != null;
     return new WriterDescriptor(
         file.isWriter(),
-        info == null || info.writerId() == null ? null : info.writerId().toString(),
-        info == null || info.writerInfo().isEmpty() ? null : info.writerInfo(),
+        !known || info.writerId() == null ? null : info.writerId().toString(),
+        !known || info.writerInfo().isEmpty() ? null : info.writerInfo(),
         file.writerHeartbeatAge().map(Object::toString).orElse(null),
         file.isWriterStale());
   }
@@ -298,8 +301,9 @@ public class JsonMmapEndpoint implements EnvironmentAware {
    * The writer of the file, as its header records it.
    *
    * @param self whether this process is the writer now
-   * @param id the writer's instance id, null when none
-   * @param info who the writer is, for humans (process id and host), null when none
+   * @param id the writer's instance id, null when none or when the caller may not see values
+   * @param info who the writer is, for humans (process id and host), null when none or when the
+   *     caller may not see values
    * @param heartbeatAge the age of its last heartbeat (ISO-8601), null when none
    * @param stale whether its heartbeat is stale or absent (never for the writer itself)
    */
