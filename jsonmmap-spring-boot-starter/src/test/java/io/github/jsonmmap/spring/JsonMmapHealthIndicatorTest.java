@@ -57,14 +57,15 @@ class JsonMmapHealthIndicatorTest {
     assertThat(health.getStatus()).isEqualTo(Status.UP);
     assertThat(health.getDetails())
         .containsEntry("version", version)
-        .containsEntry("file", dir.resolve("app.json").toString())
+        .doesNotContainKeys("file", "error")
         .containsEntry("role", "writer")
         .containsEntry("writerStale", false)
         .containsKeys("publishedAt", "age", "size");
     assertThat(writerDetails(health))
         .containsEntry("self", true)
         .containsEntry("stale", false)
-        .containsKeys("id", "info", "heartbeatAge");
+        .containsKeys("heartbeatAge")
+        .doesNotContainKeys("id", "info");
   }
 
   @Test
@@ -115,13 +116,13 @@ class JsonMmapHealthIndicatorTest {
 
     assertThat(required.getStatus()).isEqualTo(Status.DOWN);
     assertThat(required.getDetails()).containsEntry("reason", "missing");
-    assertThat((String) required.getDetails().get("error")).contains("absent.json");
+    assertThat(required.getDetails()).doesNotContainKeys("error", "file");
     assertThat(optional.getStatus()).isEqualTo(Status.UP);
     assertThat(optional.getDetails()).containsEntry("state", "file missing, optional");
   }
 
   @Test
-  void fileWithBadMagicIsDownWithReasonAndError() throws IOException {
+  void fileWithBadMagicIsDownWithTheReasonOnly() throws IOException {
     Path path = dir.resolve("app.json");
     createAndClose(path);
     writeAt(path, 0, "GARBAGE!".getBytes(StandardCharsets.US_ASCII));
@@ -131,7 +132,7 @@ class JsonMmapHealthIndicatorTest {
 
     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
     assertThat(health.getDetails()).containsEntry("reason", "corrupt");
-    assertThat((String) health.getDetails().get("error")).contains(path.toString());
+    assertThat(health.getDetails().toString()).doesNotContain(path.toString(), "GARBAGE");
   }
 
   @Test

@@ -194,6 +194,8 @@ class FleetIT {
             "-jar",
             JAR,
             "--server.port=" + PORT,
+            // The sample binds to loopback; in a container its port must answer on the network.
+            "--server.address=0.0.0.0",
             "--jsonmmap.file=" + SHARED_DIRECTORY + "/sample-app.json",
             "--jsonmmap.heartbeat-interval=500ms",
             "--management.endpoint.jsonmmap.access=unrestricted"));

@@ -7,6 +7,8 @@ import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
+import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
+import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +25,9 @@ import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
 
@@ -35,12 +40,18 @@ import org.springframework.core.env.PropertySource;
  * them, as Boot's {@code env} endpoint masks them: {@code never}, {@code when-authorized} (an
  * authenticated user, with one of the roles when any are configured) or {@code always}; shown
  * values still pass through the {@link SanitizingFunction} beans. The functions see each key with a
- * property source named {@value #PROPERTY_SOURCE_NAME}.
+ * property source named {@value #PROPERTY_SOURCE_NAME}. A caller who may not see values gets the
+ * same answer for every key, present or absent, so a key lookup does not reveal which keys exist.
+ *
+ * <p>{@code excluded} lists the document's keys that the {@code jsonmmap} property source keeps out
+ * of the environment ({@code jsonmmap.*} and the excluded namespaces, see {@link
+ * PropertySourceFilter}); it is known when the endpoint runs in the application context that holds
+ * that property source. Errors are shown without anything a message could quote from the document.
  *
  * <p>Read-only; {@link JsonMmapWritableEndpoint} adds the writes. Safe to call from any thread.
  */
 @Endpoint(id = "jsonmmap", defaultAccess = Access.READ_ONLY)
-public class JsonMmapEndpoint {
+public class JsonMmapEndpoint implements EnvironmentAware {
 
   /** The name of the property source the sanitizing functions see. */
   public static final String PROPERTY_SOURCE_NAME = "jsonmmap";
@@ -49,6 +60,7 @@ public class JsonMmapEndpoint {
   private final Show showValues;
   private final Set<String> roles;
   private final Sanitizer sanitizer;
+  private volatile Environment environment;
 
   /** An endpoint that shows values, when {@code showValues} allows, to any authenticated user. */
   public JsonMmapEndpoint(
@@ -84,11 +96,21 @@ public class JsonMmapEndpoint {
 
   /**
    * The value of one flattened key, or, for a key naming an object or an array, every key under it;
-   * null (404 over HTTP) when there is none.
+   * null (404 over HTTP) when there is none. A caller who may not see values gets the same masked
+   * answer for every key.
    */
   @ReadOperation
   public KeyDescriptor key(SecurityContext securityContext, @Selector String key) {
     return describeKey(key, isShown(securityContext));
+  }
+
+  /**
+   * The environment whose {@code jsonmmap} property source says which keys are excluded; set by the
+   * application context.
+   */
+  @Override
+  public void setEnvironment(Environment environment) {
+    this.environment = environment;
   }
 
   /** The shared document this endpoint describes. */
@@ -103,24 +125,35 @@ public class JsonMmapEndpoint {
     return new JsonMmapDescriptor(
         file.path().toString(),
         file.options().role().name().toLowerCase(Locale.ROOT),
-        describeWriter(file, info),
+        describeWriter(file, info, showUnsanitized),
         snapshot.version(),
         snapshot.version() == 0 ? null : snapshot.publishedAt().toString(),
         snapshot.size(),
         info == null ? null : info.capacity(),
         info == null ? null : previousVersion(info),
-        file.lastError().map(JsonMmapException::getMessage).orElse(null),
-        sanitize(snapshot.flat(), showUnsanitized));
+        file.lastError().map(JsonMmapEndpoint::safeMessage).orElse(null),
+        sanitize(snapshot.flat(), showUnsanitized),
+        excludedKeys());
   }
 
   KeyDescriptor describeKey(String key, boolean showUnsanitized) {
     Snapshot snapshot = template.snapshot();
+    if (!showUnsanitized) {
+      // The same answer whether the key exists, names an object or is absent: no existence oracle.
+      return new KeyDescriptor(
+          key, snapshot.version(), SanitizableData.SANITIZED_VALUE, null, null);
+    }
     Map<String, Object> flat = snapshot.flat();
+    List<String> excluded = excludedKeys();
     if (flat.containsKey(key)) {
       Map<String, Object> one = new LinkedHashMap<>();
       one.put(key, flat.get(key));
       return new KeyDescriptor(
-          key, snapshot.version(), sanitize(one, showUnsanitized).get(key), null);
+          key,
+          snapshot.version(),
+          sanitize(one, true).get(key),
+          null,
+          excluded.contains(key) ? List.of(key) : List.of());
     }
     Map<String, Object> under = new LinkedHashMap<>();
     flat.forEach(
@@ -132,7 +165,61 @@ public class JsonMmapEndpoint {
     if (under.isEmpty()) {
       return null;
     }
-    return new KeyDescriptor(key, snapshot.version(), null, sanitize(under, showUnsanitized));
+    return new KeyDescriptor(
+        key,
+        snapshot.version(),
+        null,
+        sanitize(under, true),
+        excluded.stream().filter(under::containsKey).toList());
+  }
+
+  /** The document keys the property source of this file keeps out of the environment. */
+  private List<String> excludedKeys() {
+    if (environment instanceof ConfigurableEnvironment configurable) {
+      for (PropertySource<?> source : configurable.getPropertySources()) {
+        if (source instanceof JsonMmapPropertySource shared
+            && shared.getSource() == template.file()) {
+          return shared.excludedKeys();
+        }
+      }
+    }
+    return List.of();
+  }
+
+  /**
+   * The message of an error, without what it could quote from the document: text in quotes, and for
+   * a document that cannot be parsed, the parser's own words; control characters escaped.
+   */
+  static String safeMessage(JsonMmapException e) {
+    String message = e.getMessage() == null ? e.reason() : e.getMessage();
+    if ("invalid-document".equals(e.reason())) {
+      int cause = message.indexOf(" error=");
+      if (cause >= 0) {
+        message = message.substring(0, cause) + " error=(withheld: it may quote the document)";
+      }
+    }
+    StringBuilder out = new StringBuilder(message.length());
+    char quote = 0;
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          out.append(c);
+          quote = 0;
+        }
+      } else if (c == '\'' || c == '"') {
+        out.append(c).append("...");
+        quote = c;
+      } else if (Character.isISOControl(c)) {
+        out.append(' ');
+      } else {
+        out.append(c);
+      }
+    }
+    if (quote != 0) {
+      out.append(quote);
+    }
+    return out.toString();
   }
 
   private boolean isShown(SecurityContext securityContext) {
@@ -151,11 +238,14 @@ public class JsonMmapEndpoint {
     return result;
   }
 
-  private static WriterDescriptor describeWriter(JsonMmapFile file, FileInfo info) {
+  /** The writer; its id and who it is (process id, host) only to a caller who may see values. */
+  private static WriterDescriptor describeWriter(
+      JsonMmapFile file, FileInfo info, boolean showUnsanitized) {
+    boolean known = showUnsanitized && info != null;
     return new WriterDescriptor(
         file.isWriter(),
-        info == null || info.writerId() == null ? null : info.writerId().toString(),
-        info == null || info.writerInfo().isEmpty() ? null : info.writerInfo(),
+        !known || info.writerId() == null ? null : info.writerId().toString(),
+        !known || info.writerInfo().isEmpty() ? null : info.writerInfo(),
         file.writerHeartbeatAge().map(Object::toString).orElse(null),
         file.isWriterStale());
   }
@@ -188,8 +278,10 @@ public class JsonMmapEndpoint {
    * @param size its size in bytes
    * @param capacity bytes in the file's data area, null when the file cannot be read
    * @param previousVersion the version a rollback would restore, null when none
-   * @param error why the latest look at the file failed, null when it did not
+   * @param error why the latest look at the file failed (without document content), null when it
+   *     did not
    * @param document the flattened document, values masked unless shown
+   * @param excluded the document's keys that the property source keeps out of the environment
    */
   public record JsonMmapDescriptor(
       String file,
@@ -201,15 +293,17 @@ public class JsonMmapEndpoint {
       Long capacity,
       Long previousVersion,
       String error,
-      Map<String, Object> document)
+      Map<String, Object> document,
+      List<String> excluded)
       implements OperationResponseBody {}
 
   /**
    * The writer of the file, as its header records it.
    *
    * @param self whether this process is the writer now
-   * @param id the writer's instance id, null when none
-   * @param info who the writer is, for humans (process id and host), null when none
+   * @param id the writer's instance id, null when none or when the caller may not see values
+   * @param info who the writer is, for humans (process id and host), null when none or when the
+   *     caller may not see values
    * @param heartbeatAge the age of its last heartbeat (ISO-8601), null when none
    * @param stale whether its heartbeat is stale or absent (never for the writer itself)
    */
@@ -217,14 +311,17 @@ public class JsonMmapEndpoint {
       boolean self, String id, String info, String heartbeatAge, boolean stale) {}
 
   /**
-   * One key of the document.
+   * One key of the document. A caller who may not see values gets {@code value} masked and {@code
+   * values} and {@code excluded} null for every key, present or not.
    *
    * @param key the key asked for
    * @param version the version it was read from
    * @param value its value, masked unless shown; null when the key names an object or an array
    * @param values for a key naming an object or an array, the flattened keys under it with their
-   *     values, masked unless shown; null otherwise
+   *     values; null otherwise
+   * @param excluded the keys among these that the property source keeps out of the environment
    */
-  public record KeyDescriptor(String key, long version, Object value, Map<String, Object> values)
+  public record KeyDescriptor(
+      String key, long version, Object value, Map<String, Object> values, List<String> excluded)
       implements OperationResponseBody {}
 }

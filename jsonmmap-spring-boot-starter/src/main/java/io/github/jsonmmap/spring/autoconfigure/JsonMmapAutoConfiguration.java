@@ -6,6 +6,7 @@ import io.github.jsonmmap.spring.SharedConfigRefresher;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.SharedConfigValidator;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
+import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -48,7 +49,12 @@ public final class JsonMmapAutoConfiguration {
     }
     SharedFileOptions.place(
         environment.getPropertySources(),
-        new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix()),
+        new JsonMmapPropertySource(
+            file,
+            properties.getPropertySource().getPrefix(),
+            new PropertySourceFilter(
+                properties.getPropertySource().getInclude(),
+                properties.getPropertySource().getExclude())),
         properties.getPropertySource().getPrecedence());
     return file;
   }

@@ -2,6 +2,7 @@ package io.github.jsonmmap.spring.autoconfigure;
 
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
+import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
@@ -44,7 +45,12 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
     JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, environment));
     SharedFileOptions.place(
         environment.getPropertySources(),
-        new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix()),
+        new JsonMmapPropertySource(
+            file,
+            properties.getPropertySource().getPrefix(),
+            new PropertySourceFilter(
+                properties.getPropertySource().getInclude(),
+                properties.getPropertySource().getExclude())),
         properties.getPropertySource().getPrecedence());
     if (application != null) {
       // This run's use of the file ends with its context, or with its failure to start.

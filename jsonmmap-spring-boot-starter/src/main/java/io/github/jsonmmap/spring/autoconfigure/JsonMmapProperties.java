@@ -5,6 +5,8 @@ import io.github.jsonmmap.Role;
 import io.github.jsonmmap.WatchMode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -230,6 +232,39 @@ public class JsonMmapProperties {
 
     public void setPrefix(String prefix) {
       this.prefix = prefix;
+    }
+
+    // The property-source filter (issue #10): which names the document may set.
+
+    /**
+     * Prefixes (relaxed names, such as logging.level) the shared document may set although they are
+     * excluded by default: management, server, spring.config, spring.profiles, spring.security,
+     * spring.main, spring.autoconfigure, spring.application, spring.cloud, spring.devtools,
+     * spring.ssl, spring.datasource, spring.sql.init, spring.web.resources, logging, info, debug
+     * and trace. The most specific prefix decides. jsonmmap.* can never be included.
+     */
+    private List<String> include = new ArrayList<>();
+
+    /**
+     * Prefixes (relaxed names) the shared document may not set, in addition to the default
+     * excludes; for the same prefix, exclude wins over include.
+     */
+    private List<String> exclude = new ArrayList<>();
+
+    public List<String> getInclude() {
+      return include;
+    }
+
+    public void setInclude(List<String> include) {
+      this.include = include;
+    }
+
+    public List<String> getExclude() {
+      return exclude;
+    }
+
+    public void setExclude(List<String> exclude) {
+      this.exclude = exclude;
     }
   }
 

@@ -1,9 +1,16 @@
 package io.github.jsonmmap.spring.env;
 
+import static java.util.Objects.requireNonNull;
+
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.core.env.EnumerablePropertySource;
 
 /**
@@ -12,6 +19,15 @@ import org.springframework.core.env.EnumerablePropertySource;
  * and a removed key really disappears. Keys are flattened as Spring flattens JSON ({@code
  * a.b[0].c}), optionally behind a prefix; values are String, Number or Boolean.
  *
+ * <p>The document cannot configure its consumers: a {@link PropertySourceFilter} decides which
+ * names it may set ({@code jsonmmap.*} never; {@code management.*}, {@code server.*} and the other
+ * {@link PropertySourceFilter#DEFAULT_EXCLUDES} unless included). An excluded key is invisible to
+ * {@link #getProperty}, {@link #containsProperty} and {@link #getPropertyNames}, listed by {@link
+ * #excludedKeys()}, and logged at WARN (its name only) the first time a version carries it: at the
+ * first lookup once WARN is enabled, since Boot holds back every log line until its logging system
+ * is initialised, after this property source is in place. The filter runs once per key per version;
+ * a lookup costs a hash look-up.
+ *
  * <p>Safe to call from any thread.
  */
 public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFile> {
@@ -19,19 +35,58 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   /** The name of the property source. */
   public static final String NAME = "jsonmmap";
 
+  private static final Log LOG = LogFactory.getLog(JsonMmapPropertySource.class);
+
+  /** Excluded keys named in one log line at most; the endpoint lists them all. */
+  private static final int LOGGED_KEYS = 20;
+
+  private static final View NONE = new View(-1, new String[0], Set.of(), Set.of(), List.of());
+
   private final String prefix;
-  private volatile Names names = new Names(-1, new String[0]);
+  private final PropertySourceFilter filter;
+  private volatile View view = NONE;
+  private volatile Pending pending;
 
-  private record Names(long version, String[] names) {}
+  /**
+   * What one version offers: the names it may set (with the prefix, in document order and as a
+   * set), the ones it may not, and its excluded document keys (without the prefix) in document
+   * order.
+   */
+  private record View(
+      long version, String[] names, Set<String> allowed, Set<String> excluded, List<String> keys) {}
 
+  /** Keys that newly became excluded and are still to be logged, with the version that has them. */
+  private record Pending(long version, List<String> keys) {}
+
+  /** A property source with the default filter ({@link PropertySourceFilter#DEFAULT}). */
   public JsonMmapPropertySource(JsonMmapFile file, String prefix) {
+    this(file, prefix, PropertySourceFilter.DEFAULT);
+  }
+
+  /**
+   * @param file the shared file
+   * @param prefix put in front of every document key (null or empty for none)
+   * @param filter which names the document may set
+   */
+  public JsonMmapPropertySource(JsonMmapFile file, String prefix, PropertySourceFilter filter) {
     super(NAME, file);
     this.prefix = prefix == null ? "" : prefix;
+    this.filter = requireNonNull(filter, "filter");
+    if (!filter.ignoredIncludes().isEmpty()) {
+      LOG.warn(
+          "jsonmmap: the document can never set jsonmmap.*; ignoring include="
+              + LogSafe.names(filter.ignoredIncludes(), LOGGED_KEYS));
+    }
   }
 
   /** The prefix in front of every document key (empty for none). */
   public String prefix() {
     return prefix;
+  }
+
+  /** Which names the document may set. */
+  public PropertySourceFilter filter() {
+    return filter;
   }
 
   @Override
@@ -40,7 +95,10 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       return null;
     }
     Snapshot snapshot = snapshot();
-    return snapshot == null ? null : snapshot.get(name.substring(prefix.length()));
+    if (snapshot == null || viewOf(snapshot).excluded().contains(name)) {
+      return null;
+    }
+    return snapshot.get(name.substring(prefix.length()));
   }
 
   @Override
@@ -49,27 +107,110 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       return false;
     }
     Snapshot snapshot = snapshot();
-    return snapshot != null && snapshot.contains(name.substring(prefix.length()));
+    return snapshot != null
+        && !viewOf(snapshot).excluded().contains(name)
+        && snapshot.contains(name.substring(prefix.length()));
   }
 
   @Override
   public String[] getPropertyNames() {
     Snapshot snapshot = snapshot();
-    if (snapshot == null) {
-      return new String[0];
-    }
-    Names current = names;
+    return snapshot == null ? new String[0] : viewOf(snapshot).names().clone();
+  }
+
+  /**
+   * The keys of the current version (as the document spells them, without the prefix) that the
+   * filter keeps out of the environment, in document order; empty once the file is closed.
+   */
+  public List<String> excludedKeys() {
+    Snapshot snapshot = snapshot();
+    return snapshot == null ? List.of() : viewOf(snapshot).keys();
+  }
+
+  private View viewOf(Snapshot snapshot) {
+    View current = view;
     if (current.version() != snapshot.version()) {
-      Map<String, Object> flat = snapshot.flat();
-      String[] all = new String[flat.size()];
-      int i = 0;
-      for (String key : flat.keySet()) {
-        all[i++] = prefix + key;
+      synchronized (this) {
+        current = view;
+        if (current.version() != snapshot.version()) {
+          View next = viewFor(snapshot, current);
+          pending = newlyExcluded(current, next);
+          view = next;
+          current = next;
+        }
       }
-      current = new Names(snapshot.version(), all);
-      names = current;
     }
-    return current.names().clone();
+    if (pending != null) {
+      logPending();
+    }
+    return current;
+  }
+
+  /**
+   * Filters the keys of a version. A key the previous version had keeps its decision, so only new
+   * keys pay for the filter (a few microseconds each).
+   */
+  private View viewFor(Snapshot snapshot, View previous) {
+    List<String> names = new ArrayList<>(snapshot.flat().size());
+    Set<String> excluded = new LinkedHashSet<>();
+    List<String> keys = new ArrayList<>();
+    for (String key : snapshot.flat().keySet()) {
+      String name = prefix + key;
+      boolean exclude =
+          !previous.allowed().contains(name)
+              && (previous.excluded().contains(name) || filter.excludes(name));
+      if (exclude) {
+        excluded.add(name);
+        keys.add(key);
+      } else {
+        names.add(name);
+      }
+    }
+    return new View(
+        snapshot.version(),
+        names.toArray(String[]::new),
+        Set.copyOf(names),
+        Set.copyOf(excluded),
+        List.copyOf(keys));
+  }
+
+  /**
+   * The excluded keys of {@code next} that {@code previous} did not have, with those still to be
+   * logged from before that {@code next} still excludes; null for none. Called under the lock.
+   */
+  private Pending newlyExcluded(View previous, View next) {
+    Set<String> unlogged = pending == null ? Set.of() : Set.copyOf(pending.keys());
+    List<String> fresh = new ArrayList<>();
+    for (String key : next.keys()) {
+      if (!previous.excluded().contains(prefix + key) || unlogged.contains(key)) {
+        fresh.add(key);
+      }
+    }
+    return fresh.isEmpty() ? null : new Pending(next.version(), List.copyOf(fresh));
+  }
+
+  /** One WARN line per version that brings excluded keys, once WARN is enabled. */
+  private void logPending() {
+    if (!LOG.isWarnEnabled()) {
+      return;
+    }
+    Pending logged;
+    synchronized (this) {
+      logged = pending;
+      pending = null;
+    }
+    if (logged != null) {
+      LOG.warn(
+          "jsonmmap: ignoring shared keys the document may not set (jsonmmap.property-source"
+              + ".include and .exclude decide): path="
+              + getSource().path()
+              + " version="
+              + logged.version()
+              + " count="
+              + logged.keys().size()
+              + " keys="
+              + LogSafe.names(logged.keys(), LOGGED_KEYS));
+    }
   }
 
   /** The latest snapshot, or null once the file is closed (the context is shutting down). */

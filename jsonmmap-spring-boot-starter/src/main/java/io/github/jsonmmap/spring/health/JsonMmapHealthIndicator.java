@@ -2,7 +2,6 @@ package io.github.jsonmmap.spring.health;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.jsonmmap.FileInfo;
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
@@ -21,9 +20,9 @@ import org.springframework.boot.health.contributor.Status;
  * Health of a jsonmmap file:
  *
  * <ul>
- *   <li><b>DOWN</b> with {@code reason} and {@code error} while the latest look at the file failed
- *       (unreadable, corrupt, unsupported format, deleted or replaced), although the process keeps
- *       serving the last good version;
+ *   <li><b>DOWN</b> with {@code reason} while the latest look at the file failed (unreadable,
+ *       corrupt, unsupported format, deleted or replaced), although the process keeps serving the
+ *       last good version;
  *   <li><b>UP</b> with {@code state: file missing, optional} when the file does not exist (or is
  *       still being created) and the application was configured to start without it;
  *   <li>the configured <b>stale status</b> (UP by default) with {@code writerStale: true} when this
@@ -33,9 +32,12 @@ import org.springframework.boot.health.contributor.Status;
  *   <li><b>UP</b> otherwise.
  * </ul>
  *
- * Details: {@code file}, {@code role}, {@code version}, {@code publishedAt}, {@code age}, {@code
- * size}, {@code writerStale} and {@code writer} ({@code self}, {@code id}, {@code info}, {@code
- * heartbeatAge}, {@code stale}).
+ * Details, shown only as {@code management.endpoint.health.show-details} allows: {@code role},
+ * {@code version}, {@code publishedAt}, {@code age}, {@code size}, {@code reason} (a short tag such
+ * as {@code checksum} or {@code invalid-document}), {@code writerStale} and {@code writer} ({@code
+ * self}, {@code heartbeatAge}, {@code stale}). Never the path, the writer's id, process id or host,
+ * nor an error message: messages may carry what a health probe need not see, and an operator finds
+ * them in the {@code jsonmmap} endpoint and the logs.
  *
  * <p>Safe to call from any thread.
  */
@@ -63,17 +65,22 @@ public class JsonMmapHealthIndicator extends AbstractHealthIndicator {
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
-    Snapshot snapshot = file.snapshot();
-    builder
-        .withDetail("file", file.path().toString())
-        .withDetail("role", file.options().role().name().toLowerCase(Locale.ROOT));
+    Snapshot snapshot;
+    try {
+      snapshot = file.snapshot();
+    } catch (JsonMmapException e) {
+      // Not Boot's down(exception): its detail would carry the message.
+      builder.down().withDetail("reason", e.reason());
+      return;
+    }
+    builder.withDetail("role", file.options().role().name().toLowerCase(Locale.ROOT));
     Optional<JsonMmapException> error = file.lastError();
     if (error.isPresent()) {
       JsonMmapException e = error.get();
       if (optional && ABSENT_REASONS.contains(e.reason())) {
         builder.up().withDetail("state", "file missing, optional").withDetail("reason", e.reason());
       } else {
-        builder.down().withDetail("reason", e.reason()).withDetail("error", e.getMessage());
+        builder.down().withDetail("reason", e.reason());
       }
       addVersionDetails(builder, snapshot);
       return;
@@ -97,17 +104,6 @@ public class JsonMmapHealthIndicator extends AbstractHealthIndicator {
   private Map<String, Object> writerDetails(boolean stale) {
     Map<String, Object> writer = new LinkedHashMap<>();
     writer.put("self", file.isWriter());
-    try {
-      FileInfo info = file.info();
-      if (info.writerId() != null) {
-        writer.put("id", info.writerId().toString());
-      }
-      if (!info.writerInfo().isEmpty()) {
-        writer.put("info", info.writerInfo());
-      }
-    } catch (JsonMmapException e) {
-      // The header became unreadable since the last read: the next check reports it.
-    }
     file.writerHeartbeatAge().ifPresent(age -> writer.put("heartbeatAge", age.toString()));
     writer.put("stale", stale);
     return writer;
