@@ -115,7 +115,22 @@ final class Converters {
       if (!permissions.contains(PosixFilePermission.OWNER_READ)) {
         throw new TypeConversionException("file mode must let the owner read: '" + value + "'");
       }
+      if (permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new TypeConversionException(
+            "world-writable file mode refused: mode="
+                + octal(permissions)
+                + " (any account could publish; a jsonmmap file is never world-writable)");
+      }
       return permissions;
+    }
+
+    /** Three octal digits, as typed: {@code 640}. */
+    static String octal(Set<PosixFilePermission> permissions) {
+      int bits = 0;
+      for (PosixFilePermission p : permissions) {
+        bits |= 1 << (8 - p.ordinal());
+      }
+      return String.format(Locale.ROOT, "%03o", bits);
     }
   }
 }

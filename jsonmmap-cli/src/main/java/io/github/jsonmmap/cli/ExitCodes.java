@@ -24,6 +24,12 @@ final class ExitCodes {
   /** {@code get}: the key is not in the document. */
   static final int NO_KEY = 4;
 
+  /**
+   * The command could not finish for a reason that says nothing about the file: the JVM ran out of
+   * memory or stack (a document too large or too deep for its settings), or a bug.
+   */
+  static final int INTERNAL = 5;
+
   private ExitCodes() {}
 
   /** The list shown under "Exit codes:" in the help. */
@@ -35,6 +41,7 @@ final class ExitCodes {
     codes.put("2", "usage error: bad option, size, duration, key or JSON input");
     codes.put("3", "another process holds the writer lock");
     codes.put("4", "get: no such key");
+    codes.put("5", "internal error: out of memory or stack (see the message), or a bug");
     return codes;
   }
 }
