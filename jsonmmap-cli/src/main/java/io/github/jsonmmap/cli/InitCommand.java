@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,7 +57,7 @@ final class InitCommand implements Callable<Integer>, FileCommand {
       description =
           "Permissions of the file (default: 640); never world-writable, group-writable only with"
               + " --no-strict-modes. The .lock file is always owner-only.")
-  Set<PosixFilePermission> mode = JsonMmapOptions.DEFAULT_PERMISSIONS;
+  Converters.FileMode mode = new Converters.FileMode(JsonMmapOptions.DEFAULT_PERMISSIONS);
 
   @Option(
       names = "--name",
@@ -85,10 +84,10 @@ final class InitCommand implements Callable<Integer>, FileCommand {
   @Override
   public Integer call() {
     Path path = file.toAbsolutePath().normalize();
-    if (mode.contains(PosixFilePermission.GROUP_WRITE) && trust.strict()) {
+    if (mode.permissions().contains(PosixFilePermission.GROUP_WRITE) && trust.strict()) {
       throw CliException.usage(
           "group-writable file mode refused: mode="
-              + Converters.Mode.octal(mode)
+              + mode.octal()
               + " (any account in the file's group could publish, and strict modes refuse such a"
               + " file; allowed only with --no-strict-modes, for special deployments)");
     }
@@ -102,7 +101,7 @@ final class InitCommand implements Callable<Integer>, FileCommand {
                       .role(Role.WRITER)
                       .initialCapacity(capacity)
                       .maxSize(maxSize)
-                      .permissions(mode)
+                      .permissions(mode.permissions())
                       .name(name))
               .build();
     } catch (IllegalArgumentException e) {
@@ -137,9 +136,7 @@ final class InitCommand implements Callable<Integer>, FileCommand {
         what =
             "size="
                 + size
-                + (unfinished
-                    ? " (not initialised: a creation that never finished)"
-                    : " (not a valid jsonmmap file: " + e.getMessage() + ")");
+                + (unfinished ? "" : " (not a valid jsonmmap file: " + e.getMessage() + ")");
       }
     }
     if (force && unfinished) {
@@ -153,7 +150,7 @@ final class InitCommand implements Callable<Integer>, FileCommand {
             + " "
             + what
             + (unfinished
-                ? " (use --force to initialise it, or remove it first)"
+                ? " (holds nothing committed: use --force to initialise it, or remove it first)"
                 : " (remove it first to start over)"));
   }
 }
