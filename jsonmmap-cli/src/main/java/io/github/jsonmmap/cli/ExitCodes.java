@@ -10,7 +10,8 @@ final class ExitCodes {
   static final int OK = 0;
 
   /**
-   * A problem with the file: missing, corrupt, unsupported format, inconsistent ({@code verify}), a
+   * A problem with the file: missing, not a regular file, not initialised (write commands), already
+   * there ({@code init}), untrusted, corrupt, unsupported format, inconsistent ({@code verify}), a
    * document that is invalid or too large, an I/O error.
    */
   static final int FILE = 1;
@@ -37,7 +38,9 @@ final class ExitCodes {
     Map<String, String> codes = new LinkedHashMap<>();
     codes.put("0", "ok");
     codes.put(
-        "1", "file problem: missing, corrupt, inconsistent, document invalid or too large, I/O");
+        "1",
+        "file problem: missing, not a regular file, not initialised, untrusted, corrupt,"
+            + " inconsistent, document invalid or too large, I/O");
     codes.put("2", "usage error: bad option, size, duration, key or JSON input");
     codes.put("3", "another process holds the writer lock");
     codes.put("4", "get: no such key");
