@@ -20,6 +20,7 @@ As a module:
 import argparse
 import json
 import os
+import re
 import stat
 import struct
 import sys
@@ -441,12 +442,31 @@ def read(path, timeout=DEFAULT_TIMEOUT, max_length=DEFAULT_MAX_LENGTH, name=None
 
 # ---- command line ---------------------------------------------------------------------------
 
+# What a terminal would act on instead of showing: C0, DEL, C1, the bidirectional and
+# line-breaking format characters; and the backslash, so that an escape is never ambiguous.
+_CONTROL = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match):
+    c = match.group()
+    if c in _NAMED:
+        return _NAMED[c]
+    return "\\x%02x" % ord(c) if ord(c) < 0x100 else "\\u%04x" % ord(c)
+
+
+def _safe(text):
+    """Text for a terminal: a path or a name can never print a forged line or a raw escape."""
+    return _CONTROL.sub(_escape, text)
+
 
 def _line(version, published, document):
+    # ensure_ascii escapes C0 and everything beyond ASCII; DEL is ASCII, so escape it here (it
+    # can only occur inside a string, where \u007f is the same character).
     return json.dumps(
         {"version": version, "publishedAtMicros": published, "document": document},
         separators=(",", ":"),
-    )
+    ).replace("\x7f", "\\u007f")
 
 
 def _loop(reader, count, timeout, out, err):
@@ -463,7 +483,7 @@ def _loop(reader, count, timeout, out, err):
             invalid += 1
             if reported < 10:
                 reported += 1
-                err.write("jsonmmap_reader: %s\n" % e)
+                err.write("jsonmmap_reader: %s\n" % _safe(str(e)))
             continue
         if version == last:
             continue
@@ -473,7 +493,7 @@ def _loop(reader, count, timeout, out, err):
                 reported += 1
                 err.write(
                     "jsonmmap_reader: version went backwards: path=%s version=%d previous=%d\n"
-                    % (reader.path, version, last)
+                    % (_safe(reader.path), version, last)
                 )
             continue
         last = version
@@ -522,12 +542,12 @@ def main(argv=None):
             invalid = _loop(reader, args.loop, args.timeout, sys.stdout, sys.stderr)
             return 1 if invalid else 0
     except JsonMmapError as e:
-        sys.stderr.write("jsonmmap_reader: %s\n" % e)
+        sys.stderr.write("jsonmmap_reader: %s\n" % _safe(str(e)))
         return 1
     except OSError as e:
         sys.stderr.write(
             "jsonmmap_reader: cannot read file: path=%s error=%s\n"
-            % (os.path.abspath(args.file), e.strerror or e)
+            % (_safe(os.path.abspath(args.file)), _safe(str(e.strerror or e)))
         )
         return 1
 

@@ -416,6 +416,18 @@ class PythonReaderTest {
                 + " type=fifo (jsonmmap files are regular files)");
   }
 
+  @Test
+  void pythonReaderEscapesControlCharactersInItsErrors() {
+    Path missing = dir.resolve("no\nforged \u001b[31mred");
+
+    Result result = runPython(missing.toString());
+
+    assertThat(result.exit()).as(result.describe()).isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "jsonmmap_reader: file does not exist: path=" + dir + "/no\\nforged \\x1b[31mred\n");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static JsonMmapFile openWriter(Path file, long initialCapacity) {
