@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Role;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -64,5 +65,27 @@ class NoStackTraceIT {
     assertThat(verbose.err().get(0)).startsWith("jsonmmap: internal error: path=" + file);
     assertThat(verbose.err()).anyMatch(l -> l.startsWith("\tat "));
     assertThat(Fixture.read(file).version()).as("nothing was written").isEqualTo(1);
+  }
+
+  @Test
+  void aFailureEscapingAnotherThreadEndsTheCommandWithOneLine() {
+    Path file = dir.resolve("app.json");
+    Fixture.create(file);
+    List<String> options = new ArrayList<>(FAULTY_LOGGING);
+    options.add("-Djsonmmap.test.fault=thread");
+
+    // watch would run until stopped: the failure ends it instead of leaving it silent.
+    Cli.Result result = Cli.runWithJvmOptions(dir, options, "watch", "app.json");
+
+    assertThat(result.exitCode()).as("stderr=%s", result.err()).isEqualTo(5);
+    assertThat(result.out()).isEmpty();
+    // Besides the error, at most the notice that watch started, if it got that far first.
+    assertThat(result.err())
+        .contains(
+            "jsonmmap: internal error: error=java.lang.IllegalStateException: "
+                + ThrowingLogManager.MESSAGE
+                + " in=thread failing-worker")
+        .hasSizeLessThanOrEqualTo(2)
+        .allMatch(line -> line.startsWith("jsonmmap: "));
   }
 }
