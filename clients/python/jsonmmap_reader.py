@@ -3,7 +3,8 @@
 
 Python 3 standard library only. Reads the current version of the shared JSON document with the
 reader protocol of FORMAT.md section 8: seqlock, bounds checks, private copy, CRC-32, and only
-then parsing.
+then parsing. It reads with os.pread on a file descriptor, never through a mapping: a file that a
+third party truncates while it reads is an error it reports, never a SIGBUS that kills it.
 
     python3 jsonmmap_reader.py FILE             # prints {"version":..,"publishedAtMicros":..,"document":{..}}
     python3 jsonmmap_reader.py FILE --loop N    # N reads; one line per new version, then a summary
@@ -12,14 +13,15 @@ As a module:
 
     version, published_at_micros, document = jsonmmap_reader.read("/dev/shm/app.json")
 
-    with jsonmmap_reader.Reader("/dev/shm/app.json") as reader:   # keeps the mapping
+    with jsonmmap_reader.Reader("/dev/shm/app.json") as reader:   # keeps the file open
         version, published_at_micros, document = reader.read()
 """
 
 import argparse
 import json
-import mmap
 import os
+import re
+import stat
 import struct
 import sys
 import time
@@ -31,7 +33,7 @@ __all__ = ["JsonMmapError", "Reader", "read"]
 
 MAGIC = b"JSONMMAP"
 MAJOR_VERSION = 1
-MINOR_VERSION = 0
+MINOR_VERSION = 1
 
 MAGIC_OFFSET = 0
 FORMAT_VERSION_OFFSET = 8
@@ -39,6 +41,8 @@ HEADER_LENGTH_OFFSET = 16
 CURRENT_OFFSET = 48
 HEARTBEAT_OFFSET = 56
 NAME_LENGTH_OFFSET = 96
+# Format 1.1: the largest document the writer may publish (u64); 0 in a 1.0 file.
+MAX_DOCUMENT_SIZE_OFFSET = 104
 NAME_OFFSET = 128
 NAME_CAPACITY = 64
 SLOT_OFFSETS = (256, 320)
@@ -49,31 +53,25 @@ SLOT_FIELDS = 8  # version, offset, length, published (u64 each), checksum (u32)
 MIN_HEADER_LENGTH = 384
 DATA_ALIGNMENT = 8
 
-# The Java reader's default maximum (its maxSize option): a corrupt length never drives a huge copy.
+# The reader's own limit (the Java reader's default maxSize), used when the header does not
+# record the writer's (a 1.0 file): a corrupt length never drives a huge copy.
 DEFAULT_MAX_LENGTH = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 1.0
-MAX_REMAPS = 3
 
-# The words that must not be torn (sequence, current, format version word) are loaded with the
-# native "Q" format on little-endian hosts: CPython unpacks it with one 8-byte memcpy, which the C
-# compiler turns into a single aligned 8-byte load. (CPython also routes "<Q" to that routine on
-# little-endian hosts, but only as an optimisation; "Q" says what is needed.) Big-endian hosts fall
-# back to "<Q", which is assembled byte by byte. Other fields are plain little-endian loads.
-if sys.byteorder == "little":
-    _WORD = struct.Struct("Q")
-else:
-    _WORD = struct.Struct("<Q")
+_WORD = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 _SLOT = struct.Struct("<QQQQI")  # version, offset, length, published, checksum
 
 # Why the result is correct although Python has neither atomic loads nor fences:
 #
-# * Torn words. The sequence and current words are 8-byte aligned and loaded with one 8-byte
-#   load (above); on x86-64 such a load is atomic, so it sees either the old or the new value.
-# * Order. Every load below is a separate call into the interpreter, so the C compiler cannot
-#   move one past another, and x86-64 (TSO) never lets a load pass an earlier load: each load
-#   acts as an acquire load, which is all the reader recipe needs (the Java writer supplies the
-#   release side). So the second load of the sequence really happens after the copy.
+# * Every load is its own pread(2): the sequence, the current word, the slot descriptor, the
+#   document and the sequence again are five system calls, made in that order. On x86-64 (TSO)
+#   loads are not reordered with earlier loads, and the kernel's copy of one call is finished
+#   before the next call starts, so each step of the recipe really happens after the previous
+#   one: the second load of the sequence happens after the copy.
+# * Torn words. The kernel may copy the 8 bytes of a word in smaller pieces. A torn sequence is
+#   either odd, or different from the other load of it: both are retries. A torn current word
+#   names a slot or a version that the slot's checksum and version then contradict.
 # * The seqlock. The writer makes the sequence odd before it touches the slot's bytes or
 #   descriptor and even again (with release) only after it has finished. If the sequence is even
 #   and equal before and after the copy, no write to that slot overlapped the copy, so the copy
@@ -83,6 +81,9 @@ _SLOT = struct.Struct("<QQQQI")  # version, offset, length, published, checksum
 #   argument above does not hold) would still have to match the CRC-32 of the descriptor loaded
 #   before the copy and the version named by the current word; a torn copy fails one of them and
 #   becomes a retry or an error, never a wrong document. The document is parsed only after both.
+# * Truncation. A pread past the end of the file returns fewer bytes; it never faults. A short
+#   read of a stable slot is an error naming the file (jsonmmap files never shrink, so only a third
+#   party truncates one); the next read starts again from the header.
 
 
 class JsonMmapError(Exception):
@@ -94,20 +95,21 @@ class JsonMmapError(Exception):
         self.path = path
 
 
-class _RemapNeeded(Exception):
+class _Retry(Exception):
     pass
 
 
 class Reader:
-    """Maps one jsonmmap file read-only and reads its current version. Not thread-safe."""
+    """Keeps one jsonmmap file open read-only and reads its current version. Not thread-safe."""
 
     def __init__(self, path, max_length=DEFAULT_MAX_LENGTH, name=None):
         self.path = os.path.abspath(path)
         self.max_length = max_length
         self.name = name or None
-        self._map = None
+        self._fd = None
         try:
-            self._fd = os.open(self.path, os.O_RDONLY)
+            # O_NONBLOCK: a FIFO at the path must not block the open; it is refused just below.
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             raise JsonMmapError(
                 "missing", self.path, "file does not exist: path=%s" % self.path
@@ -116,11 +118,15 @@ class Reader:
             raise JsonMmapError(
                 "io", self.path, "cannot open file: path=%s error=%s" % (self.path, e.strerror)
             ) from None
-        try:
-            self._remap()
-        except BaseException:
+        mode = os.fstat(self._fd).st_mode
+        if not stat.S_ISREG(mode):
             self.close()
-            raise
+            raise JsonMmapError(
+                "untrusted",
+                self.path,
+                "not a regular file: path=%s type=%s (jsonmmap files are regular files)"
+                % (self.path, _file_type(mode)),
+            )
 
     def __enter__(self):
         return self
@@ -129,9 +135,6 @@ class Reader:
         self.close()
 
     def close(self):
-        if self._map is not None:
-            self._map.close()
-            self._map = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -139,19 +142,32 @@ class Reader:
     def _file_size(self):
         return os.fstat(self._fd).st_size
 
-    def _remap(self):
-        size = self._file_size()
-        if size < MIN_HEADER_LENGTH:
-            raise self._short_header(size)
-        mapped = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ)
-        if self._map is not None:
-            self._map.close()
-        self._map = mapped
-        self._check_header()
+    def _pread(self, length, offset):
+        """The bytes asked for; fewer only when the file ends first (never a fault)."""
+        data = os.pread(self._fd, length, offset)
+        while len(data) < length:
+            more = os.pread(self._fd, length - len(data), offset + len(data))
+            if not more:
+                break
+            data += more
+        return data
 
-    def _short_header(self, size):
+    def _word(self, offset):
+        data = self._pread(8, offset)
+        if len(data) < 8:
+            raise self._truncated()
+        return _WORD.unpack(data)[0]
+
+    def _truncated(self):
+        return JsonMmapError(
+            "corrupt",
+            self.path,
+            "file was truncated under the reader: path=%s size=%d (jsonmmap files never shrink)"
+            % (self.path, self._file_size()),
+        )
+
+    def _short_header(self, head):
         """A file shorter than a header: still being created, or not a jsonmmap file at all."""
-        head = os.pread(self._fd, size, 0)
         size = len(head)
         facts = "path=%s size=%d min=%d" % (self.path, size, MIN_HEADER_LENGTH)
         magic_prefix = head[: len(MAGIC)] == MAGIC[: min(size, len(MAGIC))]
@@ -168,24 +184,15 @@ class Reader:
             )
         return JsonMmapError("corrupt", self.path, "header truncated: " + facts)
 
-    def _check_not_truncated(self):
-        # Touching a mapped page past the end of a shrunk file kills the process (SIGBUS). The
-        # writer never shrinks a file; this catches a third party that did, before any load.
-        size = self._file_size()
-        if size < len(self._map):
-            raise JsonMmapError(
-                "corrupt",
-                self.path,
-                "file was truncated under the reader: path=%s size=%d mapped=%d"
-                " (jsonmmap files never shrink)" % (self.path, size, len(self._map)),
-            )
-
     # ---- header (FORMAT.md section 8, header check) ----------------------------------------
 
     def _check_header(self):
-        m = self._map
-        word = _WORD.unpack_from(m, FORMAT_VERSION_OFFSET)[0]
-        magic = m[MAGIC_OFFSET : MAGIC_OFFSET + 8]
+        """Checks the header and returns (header length, largest document length accepted)."""
+        head = self._pread(MIN_HEADER_LENGTH, 0)
+        if len(head) < MIN_HEADER_LENGTH:
+            raise self._short_header(head)
+        word = _WORD.unpack_from(head, FORMAT_VERSION_OFFSET)[0]
+        magic = head[MAGIC_OFFSET : MAGIC_OFFSET + 8]
         if magic != MAGIC:
             if magic == b"\0" * 8 and word == 0:
                 raise JsonMmapError(
@@ -216,21 +223,21 @@ class Reader:
                 " (only major %d is readable)"
                 % (self.path, major, minor, MAJOR_VERSION, MINOR_VERSION, MAJOR_VERSION),
             )
-        header_length = _U32.unpack_from(m, HEADER_LENGTH_OFFSET)[0]
+        size = self._file_size()
+        header_length = _U32.unpack_from(head, HEADER_LENGTH_OFFSET)[0]
         if (
             header_length < MIN_HEADER_LENGTH
             or header_length % DATA_ALIGNMENT != 0
-            or header_length > len(m)
+            or header_length > size
         ):
             raise JsonMmapError(
                 "corrupt",
                 self.path,
                 "header length out of range: path=%s headerLength=%d fileSize=%d"
-                % (self.path, header_length, len(m)),
+                % (self.path, header_length, size),
             )
-        self._header_length = header_length
         if self.name is not None:
-            actual = self.document_name()
+            actual = _name(head)
             if actual and actual != self.name:
                 raise JsonMmapError(
                     "name-mismatch",
@@ -238,16 +245,18 @@ class Reader:
                     'file belongs to another document: path=%s fileName="%s" expectedName="%s"'
                     % (self.path, actual, self.name),
                 )
+        # Format 1.1 records the writer's largest document: accept what it may publish. A 1.0
+        # file has 0 there (a reserved field): the reader's own limit applies.
+        writer_max = _WORD.unpack_from(head, MAX_DOCUMENT_SIZE_OFFSET)[0]
+        return header_length, writer_max if writer_max > 0 else self.max_length
 
     def document_name(self):
         """The document name in the header, or "" for none."""
-        m = self._map
-        length = min(_U32.unpack_from(m, NAME_LENGTH_OFFSET)[0], NAME_CAPACITY)
-        return m[NAME_OFFSET : NAME_OFFSET + length].decode("utf-8", "replace")
+        return _name(self._pread(MIN_HEADER_LENGTH, 0))
 
     def heartbeat_micros(self):
         """The writer heartbeat, microseconds since the epoch (0: none); see FORMAT.md 9.1."""
-        return _WORD.unpack_from(self._map, HEARTBEAT_OFFSET)[0]
+        return self._word(HEARTBEAT_OFFSET)
 
     # ---- the read (FORMAT.md section 8) ----------------------------------------------------
 
@@ -256,97 +265,66 @@ class Reader:
 
         Raises JsonMmapError for a file that cannot be read.
         """
-        self._check_not_truncated()
-        self._check_header()
-        for remaps in range(MAX_REMAPS + 1):
-            try:
-                version, published, data = self._read_current(timeout)
-                break
-            except _RemapNeeded:
-                if remaps == MAX_REMAPS:
-                    raise JsonMmapError(
-                        "corrupt",
-                        self.path,
-                        "file keeps changing size while read: path=%s" % self.path,
-                    ) from None
-                self._remap()
-        return version, published, self._parse(data)
-
-    def _read_current(self, timeout):
         deadline = time.monotonic() + timeout
         attempt = 0
         while True:
             if attempt > 0:
                 self._back_off(attempt, deadline, timeout)
             attempt += 1
-            m = self._map
-            current = _WORD.unpack_from(m, CURRENT_OFFSET)[0]
-            if current >> 1 == 0:
-                raise JsonMmapError(
-                    "corrupt",
-                    self.path,
-                    "no version committed (current names version 0): path=%s" % self.path,
-                )
-            slot = current & 1
-            result = self._read_slot(slot)
-            if result is None:
+            header_length, max_length = self._check_header()
+            try:
+                version, published, data = self._read_current(header_length, max_length)
+            except _Retry:
                 continue
-            version, published, data = result
-            if data is None:
-                if _WORD.unpack_from(m, CURRENT_OFFSET)[0] != current:
-                    continue
-                raise JsonMmapError(
-                    "corrupt",
-                    self.path,
-                    "current names an empty slot: path=%s slot=%d currentVersion=%d"
-                    % (self.path, slot, current >> 1),
-                )
-            if version != current >> 1:
-                if _WORD.unpack_from(m, CURRENT_OFFSET)[0] != current:
-                    continue
-                raise JsonMmapError(
-                    "corrupt",
-                    self.path,
-                    "slot version disagrees with current: path=%s slot=%d slotVersion=%d"
-                    " currentVersion=%d" % (self.path, slot, version, current >> 1),
-                )
-            return version, published, data
+            return version, published, self._parse(data)
 
-    def _read_slot(self, slot):
-        """One attempt: (version, published, bytes), or None when the slot is being written."""
-        m = self._map
+    def _read_current(self, header_length, max_length):
+        current = self._word(CURRENT_OFFSET)
+        if current >> 1 == 0:
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "no version committed (current names version 0): path=%s" % self.path,
+            )
+        slot = current & 1
         base = SLOT_OFFSETS[slot]
-        sequence = _WORD.unpack_from(m, base + SLOT_SEQUENCE)[0]
+        sequence = self._word(base + SLOT_SEQUENCE)
         if sequence & 1:
-            return None
-        version, offset, length, published, checksum = _SLOT.unpack_from(m, base + SLOT_FIELDS)
+            raise _Retry()
+        fields = self._pread(_SLOT.size, base + SLOT_FIELDS)
+        if len(fields) < _SLOT.size:
+            raise self._truncated()
+        version, offset, length, published, checksum = _SLOT.unpack(fields)
         if sequence == 0 and version == 0:
-            return 0, 0, None  # an empty slot
-        if length > self.max_length or offset < self._header_length:
-            if not self._stable(base, sequence):
-                return None
+            if self._word(CURRENT_OFFSET) != current:
+                raise _Retry()
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "current names an empty slot: path=%s slot=%d currentVersion=%d"
+                % (self.path, slot, current >> 1),
+            )
+        if length > max_length or offset < header_length:
+            self._require_stable(base, sequence)
             raise JsonMmapError(
                 "corrupt",
                 self.path,
                 "slot out of range: path=%s slot=%d offset=%d length=%d maxLength=%d"
-                " headerLength=%d"
-                % (self.path, slot, offset, length, self.max_length, self._header_length),
+                " headerLength=%d" % (self.path, slot, offset, length, max_length, header_length),
             )
-        if offset + length > len(m):
-            if not self._stable(base, sequence):
-                return None
-            size = self._file_size()
-            if offset + length <= size and size > len(m):
-                raise _RemapNeeded()
+        size = self._file_size()
+        if offset + length > size:
+            self._require_stable(base, sequence)
             raise JsonMmapError(
                 "corrupt",
                 self.path,
                 "slot points past the end of the file: path=%s slot=%d offset=%d length=%d"
                 " fileSize=%d" % (self.path, slot, offset, length, size),
             )
-        data = m[offset : offset + length]  # a private copy: never parse the mapping in place
-        if not self._stable(base, sequence):
-            return None
+        data = self._pread(length, offset)  # a private copy: never parse the file in place
+        self._require_stable(base, sequence)
+        if len(data) < length:
+            raise self._truncated()
         computed = zlib.crc32(data) & 0xFFFFFFFF
         if computed != checksum:
             raise JsonMmapError(
@@ -355,12 +333,22 @@ class Reader:
                 "checksum mismatch: path=%s slot=%d version=%d length=%d stored=0x%08x"
                 " computed=0x%08x" % (self.path, slot, version, length, checksum, computed),
             )
+        if version != current >> 1:
+            if self._word(CURRENT_OFFSET) != current:
+                raise _Retry()
+            raise JsonMmapError(
+                "corrupt",
+                self.path,
+                "slot version disagrees with current: path=%s slot=%d slotVersion=%d"
+                " currentVersion=%d" % (self.path, slot, version, current >> 1),
+            )
         return version, published, data
 
-    def _stable(self, base, sequence):
-        # The "acquire fence" of the recipe: on x86-64 this later load cannot pass the earlier
-        # ones (see the comment at the top).
-        return _WORD.unpack_from(self._map, base + SLOT_SEQUENCE)[0] == sequence
+    def _require_stable(self, base, sequence):
+        # The "acquire fence" and second load of the recipe: a later pread (see the comment at
+        # the top). A changed sequence means the writer was in the slot: the read is retried.
+        if self._word(base + SLOT_SEQUENCE) != sequence:
+            raise _Retry()
 
     def _back_off(self, attempt, deadline, timeout):
         if time.monotonic() > deadline:
@@ -401,6 +389,24 @@ class Reader:
         return document
 
 
+def _name(head):
+    length = min(_U32.unpack_from(head, NAME_LENGTH_OFFSET)[0], NAME_CAPACITY)
+    return head[NAME_OFFSET : NAME_OFFSET + length].decode("utf-8", "replace")
+
+
+def _file_type(mode):
+    for test, name in (
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISCHR, "character-device"),
+        (stat.S_ISBLK, "block-device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "other"
+
+
 def _unique_keys(pairs):
     result = {}
     for key, value in pairs:
@@ -436,12 +442,31 @@ def read(path, timeout=DEFAULT_TIMEOUT, max_length=DEFAULT_MAX_LENGTH, name=None
 
 # ---- command line ---------------------------------------------------------------------------
 
+# What a terminal would act on instead of showing: C0, DEL, C1, the bidirectional and
+# line-breaking format characters; and the backslash, so that an escape is never ambiguous.
+_CONTROL = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match):
+    c = match.group()
+    if c in _NAMED:
+        return _NAMED[c]
+    return "\\x%02x" % ord(c) if ord(c) < 0x100 else "\\u%04x" % ord(c)
+
+
+def _safe(text):
+    """Text for a terminal: a path or a name can never print a forged line or a raw escape."""
+    return _CONTROL.sub(_escape, text)
+
 
 def _line(version, published, document):
+    # ensure_ascii escapes C0 and everything beyond ASCII; DEL is ASCII, so escape it here (it
+    # can only occur inside a string, where \u007f is the same character).
     return json.dumps(
         {"version": version, "publishedAtMicros": published, "document": document},
         separators=(",", ":"),
-    )
+    ).replace("\x7f", "\\u007f")
 
 
 def _loop(reader, count, timeout, out, err):
@@ -458,7 +483,7 @@ def _loop(reader, count, timeout, out, err):
             invalid += 1
             if reported < 10:
                 reported += 1
-                err.write("jsonmmap_reader: %s\n" % e)
+                err.write("jsonmmap_reader: %s\n" % _safe(str(e)))
             continue
         if version == last:
             continue
@@ -468,7 +493,7 @@ def _loop(reader, count, timeout, out, err):
                 reported += 1
                 err.write(
                     "jsonmmap_reader: version went backwards: path=%s version=%d previous=%d\n"
-                    % (reader.path, version, last)
+                    % (_safe(reader.path), version, last)
                 )
             continue
         last = version
@@ -517,12 +542,12 @@ def main(argv=None):
             invalid = _loop(reader, args.loop, args.timeout, sys.stdout, sys.stderr)
             return 1 if invalid else 0
     except JsonMmapError as e:
-        sys.stderr.write("jsonmmap_reader: %s\n" % e)
+        sys.stderr.write("jsonmmap_reader: %s\n" % _safe(str(e)))
         return 1
     except OSError as e:
         sys.stderr.write(
             "jsonmmap_reader: cannot read file: path=%s error=%s\n"
-            % (os.path.abspath(args.file), e.strerror or e)
+            % (_safe(os.path.abspath(args.file)), _safe(str(e.strerror or e)))
         )
         return 1
 

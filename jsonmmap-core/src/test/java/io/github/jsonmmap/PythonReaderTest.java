@@ -276,7 +276,7 @@ class PythonReaderTest {
         .contains(file.toString())
         .contains("version")
         .contains("fileVersion=2.0")
-        .contains("supportedVersion=1.0");
+        .contains("supportedVersion=1.1");
     assertThat(result.stderr().strip().lines()).hasSize(1);
   }
 
@@ -322,6 +322,112 @@ class PythonReaderTest {
     assertThat(result.stderr().strip()).contains(file.toString()).contains("not initialised");
   }
 
+  @Test
+  void pythonReaderSurvivesTheFileTruncatedAndRegrownUnderIt() throws Exception {
+    Path file = dir.resolve("truncated.json");
+    try (JsonMmapFile writer = openWriter(file, 4096)) {
+      writer.publish(document("greeting", "hello", "pad", "x".repeat(6000)));
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong cycles = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    // A third party that truncates the file to nothing and writes it back, again and again: a
+    // reader that touches a mapped page past the end of the file would die of SIGBUS.
+    Thread truncator =
+        new Thread(
+            () -> {
+              try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                while (!stop.get()) {
+                  ch.truncate(0);
+                  ByteBuffer all = ByteBuffer.wrap(bytes);
+                  while (all.hasRemaining()) {
+                    ch.write(all, all.position());
+                  }
+                  cycles.incrementAndGet();
+                }
+              } catch (Throwable e) {
+                failure.set(e);
+              }
+            },
+            "python-reader-test-truncator");
+    truncator.start();
+    Result result;
+    try {
+      await().atMost(PROCESS_DEADLINE).until(() -> cycles.get() >= 10 || failure.get() != null);
+      result = runPython(file.toString(), "--loop", Integer.toString(LOOP_READS));
+    } finally {
+      stop.set(true);
+      truncator.join(PROCESS_DEADLINE.toMillis());
+    }
+    assertThat(truncator.isAlive()).isFalse();
+    assertThat(failure.get()).isNull();
+
+    // Killed by a signal, the exit status would be 128 + 7 (SIGBUS) or another one above 128.
+    assertThat(result.exit()).as(result.describe()).isIn(0, 1);
+    assertThat(result.stderr().lines())
+        .as("one clean line per reported error, never a traceback")
+        .allMatch(line -> line.startsWith("jsonmmap_reader: "));
+    List<String> lines = result.stdout().lines().toList();
+    JsonNode summary = JSON.readTree(lines.get(lines.size() - 1));
+    assertThat(summary.get("reads").asLong()).isEqualTo(LOOP_READS);
+    for (String line : lines.subList(0, lines.size() - 1)) {
+      assertThat(JSON.readTree(line).get("document").get("greeting").asString()).isEqualTo("hello");
+    }
+  }
+
+  @Test
+  void pythonReaderHonoursTheWritersMaximumDocumentSizeFromTheHeader() throws IOException {
+    Path file = dir.resolve("large.json");
+    Snapshot published;
+    try (JsonMmapFile writer = openWriter(file, 4096)) {
+      published = writer.publish(document("pad", "z".repeat(50_000)));
+    }
+
+    // As a 1.0 file (0 at offset 104): the reader's own limit applies and refuses the document.
+    writeLong(file, FileLayout.MAX_DOCUMENT_SIZE_OFFSET, 0);
+    Result own = runPython(file.toString(), "--max-length", "1000");
+    assertThat(own.exit()).as(own.describe()).isEqualTo(1);
+    assertThat(own.stderr().strip())
+        .startsWith("jsonmmap_reader: slot out of range: path=" + file)
+        .contains("maxLength=1000");
+
+    // A 1.1 writer records its own maximum: the reader accepts what that writer may publish.
+    writeLong(file, FileLayout.MAX_DOCUMENT_SIZE_OFFSET, 100_000);
+    Result writers = runPython(file.toString(), "--max-length", "1000");
+    assertThat(writers.exit()).as(writers.describe()).isZero();
+    assertMatches(JSON.readTree(writers.stdout()), published);
+  }
+
+  @Test
+  void pythonReaderRefusesAFifoWithoutBlocking() throws Exception {
+    Path fifo = dir.resolve("fifo.json");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assumeTrue(
+        mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo is not available");
+
+    Result result = runPython(fifo.toString());
+
+    assertThat(result.exit()).as(result.describe()).isEqualTo(1);
+    assertThat(result.stderr().strip())
+        .isEqualTo(
+            "jsonmmap_reader: not a regular file: path="
+                + fifo
+                + " type=fifo (jsonmmap files are regular files)");
+  }
+
+  @Test
+  void pythonReaderEscapesControlCharactersInItsErrors() {
+    Path missing = dir.resolve("no\nforged \u001b[31mred");
+
+    Result result = runPython(missing.toString());
+
+    assertThat(result.exit()).as(result.describe()).isEqualTo(1);
+    assertThat(result.stderr())
+        .isEqualTo(
+            "jsonmmap_reader: file does not exist: path=" + dir + "/no\\nforged \\x1b[31mred\n");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static JsonMmapFile openWriter(Path file, long initialCapacity) {
@@ -343,6 +449,15 @@ class PythonReaderTest {
     assertThat(pythonRead.get("publishedAtMicros").asLong())
         .isEqualTo(snapshot.publishedAtMicros());
     assertThat(pythonRead.get("document")).isEqualTo(JSON.readTree(snapshot.json()));
+  }
+
+  private static void writeLong(Path file, long position, long value) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value);
+      while (buffer.hasRemaining()) {
+        ch.write(buffer, position + buffer.position());
+      }
+    }
   }
 
   private static long readLong(FileChannel ch, long position) throws IOException {

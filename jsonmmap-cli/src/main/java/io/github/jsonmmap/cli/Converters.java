@@ -96,9 +96,26 @@ final class Converters {
   }
 
   /** An octal file mode of permission bits only: {@code 640}, {@code 0600}. */
-  static final class Mode implements ITypeConverter<Set<PosixFilePermission>> {
+  /** The permission bits of a file, as {@code --mode} gives them: one value, not a list. */
+  record FileMode(Set<PosixFilePermission> permissions) {
+
+    FileMode {
+      permissions = Set.copyOf(permissions);
+    }
+
+    /** Three octal digits, as typed: {@code 640}. */
+    String octal() {
+      int bits = 0;
+      for (PosixFilePermission p : permissions) {
+        bits |= 1 << (8 - p.ordinal());
+      }
+      return String.format(Locale.ROOT, "%03o", bits);
+    }
+  }
+
+  static final class Mode implements ITypeConverter<FileMode> {
     @Override
-    public Set<PosixFilePermission> convert(String value) {
+    public FileMode convert(String value) {
       String text = value.trim();
       if (!text.matches("0?[0-7]{3}")) {
         throw new TypeConversionException(
@@ -115,7 +132,14 @@ final class Converters {
       if (!permissions.contains(PosixFilePermission.OWNER_READ)) {
         throw new TypeConversionException("file mode must let the owner read: '" + value + "'");
       }
-      return permissions;
+      FileMode mode = new FileMode(permissions);
+      if (permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new TypeConversionException(
+            "world-writable file mode refused: mode="
+                + mode.octal()
+                + " (any account could publish; a jsonmmap file is never world-writable)");
+      }
+      return mode;
     }
   }
 }

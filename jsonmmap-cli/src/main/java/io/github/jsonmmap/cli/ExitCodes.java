@@ -10,7 +10,8 @@ final class ExitCodes {
   static final int OK = 0;
 
   /**
-   * A problem with the file: missing, corrupt, unsupported format, inconsistent ({@code verify}), a
+   * A problem with the file: missing, not a regular file, not initialised (write commands), already
+   * there ({@code init}), untrusted, corrupt, unsupported format, inconsistent ({@code verify}), a
    * document that is invalid or too large, an I/O error.
    */
   static final int FILE = 1;
@@ -24,6 +25,12 @@ final class ExitCodes {
   /** {@code get}: the key is not in the document. */
   static final int NO_KEY = 4;
 
+  /**
+   * The command could not finish for a reason that says nothing about the file: the JVM ran out of
+   * memory or stack (a document too large or too deep for its settings), or a bug.
+   */
+  static final int INTERNAL = 5;
+
   private ExitCodes() {}
 
   /** The list shown under "Exit codes:" in the help. */
@@ -31,10 +38,13 @@ final class ExitCodes {
     Map<String, String> codes = new LinkedHashMap<>();
     codes.put("0", "ok");
     codes.put(
-        "1", "file problem: missing, corrupt, inconsistent, document invalid or too large, I/O");
+        "1",
+        "file problem: missing, not a regular file, not initialised, untrusted, corrupt,"
+            + " inconsistent, document invalid or too large, I/O");
     codes.put("2", "usage error: bad option, size, duration, key or JSON input");
     codes.put("3", "another process holds the writer lock");
     codes.put("4", "get: no such key");
+    codes.put("5", "internal error: out of memory or stack (see the message), or a bug");
     return codes;
   }
 }

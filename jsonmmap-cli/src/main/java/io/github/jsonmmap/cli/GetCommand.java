@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,9 +20,12 @@ import tools.jackson.databind.JsonNode;
       "Print the document, one value, or the flattened properties.",
       "Print the document as pretty JSON, or the value at KEY as JSON (strings quoted; --raw"
           + " prints them bare), or with --flat the flattened key=value properties (Spring's"
-          + " names, as applications see them)."
+          + " names, as applications see them).",
+      "JSON output escapes control and bidirectional characters as \\uXXXX (the same JSON);"
+          + " --flat escapes them as \\n, \\x1b, \\u202e and a backslash as \\\\; --raw"
+          + " prints a string exactly as stored."
     })
-final class GetCommand implements Callable<Integer> {
+final class GetCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -42,17 +46,26 @@ final class GetCommand implements Callable<Integer> {
 
   @Option(
       names = {"-r", "--raw"},
-      description = "Print a string value without quotes, as jq -r does.")
+      description =
+          "Print a string value without quotes and exactly as stored, as jq -r does (control"
+              + " characters included: do not use it on untrusted documents in a terminal).")
   boolean raw;
 
   @Option(names = "--compact", description = "Print JSON on one line.")
   boolean compact;
 
+  @Mixin TrustOptions trust;
+
+  @Override
+  public Path file() {
+    return file;
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Snapshot snapshot;
-    try (JsonMmapFile reader = Open.reader(file)) {
+    try (JsonMmapFile reader = Open.reader(file, trust)) {
       snapshot = reader.snapshot();
     }
     if (flat) {
@@ -75,7 +88,7 @@ final class GetCommand implements Callable<Integer> {
     for (Map.Entry<String, Object> e : snapshot.flat().entrySet()) {
       String k = e.getKey();
       if (key == null || k.equals(key) || k.startsWith(key + ".") || k.startsWith(key + "[")) {
-        out.println(k + "=" + (e.getValue() == null ? "" : e.getValue()));
+        out.println(SafeText.of(k) + "=" + (e.getValue() == null ? "" : SafeText.of(e.getValue())));
         any = true;
       }
     }

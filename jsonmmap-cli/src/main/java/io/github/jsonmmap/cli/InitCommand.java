@@ -4,13 +4,13 @@ import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
-import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,10 +20,15 @@ import picocli.CommandLine.Spec;
     name = "init",
     description = {
       "Create a file holding an empty document {} as version 1.",
-      "Create a file holding an empty document {} as version 1. Fails if the file exists.",
+      "Create a file holding an empty document {} as version 1, with the given mode set as it is"
+          + " created. Fails if the file exists; with --force, an existing file that holds nothing"
+          + " committed (empty, an all-zero header, or format version 0: a creation that never"
+          + " finished) is initialised instead, keeping its owner and mode. A file with a format"
+          + " version is never overwritten.",
+      "The mode may not be world-writable; group-writable only with --no-strict-modes.",
       "Prints the version (1)."
     })
-final class InitCommand implements Callable<Integer> {
+final class InitCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -49,8 +54,10 @@ final class InitCommand implements Callable<Integer> {
       names = "--mode",
       paramLabel = "OCTAL",
       converter = Converters.Mode.class,
-      description = "Permissions of the file and its .lock file (default: 640).")
-  Set<PosixFilePermission> mode = JsonMmapOptions.DEFAULT_PERMISSIONS;
+      description =
+          "Permissions of the file (default: 640); never world-writable, group-writable only with"
+              + " --no-strict-modes. The .lock file is always owner-only.")
+  Converters.FileMode mode = new Converters.FileMode(JsonMmapOptions.DEFAULT_PERMISSIONS);
 
   @Option(
       names = "--name",
@@ -60,19 +67,42 @@ final class InitCommand implements Callable<Integer> {
               + " file.")
   String name;
 
+  @Option(
+      names = "--force",
+      description =
+          "Initialise an existing file that holds nothing committed (empty, all-zero header, or"
+              + " format version 0). Never overwrites a file with a format version.")
+  boolean force;
+
+  @Mixin TrustOptions trust;
+
+  @Override
+  public Path file() {
+    return file;
+  }
+
   @Override
   public Integer call() {
     Path path = file.toAbsolutePath().normalize();
+    if (mode.permissions().contains(PosixFilePermission.GROUP_WRITE) && trust.strict()) {
+      throw CliException.usage(
+          "group-writable file mode refused: mode="
+              + mode.octal()
+              + " (any account in the file's group could publish, and strict modes refuse such a"
+              + " file; allowed only with --no-strict-modes, for special deployments)");
+    }
     refuseExisting(path);
     JsonMmapOptions options;
     try {
       options =
-          JsonMmapOptions.builder(path)
-              .role(Role.WRITER)
-              .initialCapacity(capacity)
-              .maxSize(maxSize)
-              .permissions(mode)
-              .name(name)
+          trust
+              .apply(
+                  JsonMmapOptions.builder(path)
+                      .role(Role.WRITER)
+                      .initialCapacity(capacity)
+                      .maxSize(maxSize)
+                      .permissions(mode.permissions())
+                      .name(name))
               .build();
     } catch (IllegalArgumentException e) {
       throw CliException.usage(
@@ -85,32 +115,42 @@ final class InitCommand implements Callable<Integer> {
   }
 
   /**
-   * An empty file is fine (the writer initialises it, as it does one whose creator died before
-   * finishing); any other existing file is someone's data.
+   * Any existing file is refused, unless {@code --force} is given and it holds nothing committed:
+   * then the writer initialises it, as it does a file whose creator died before finishing.
    */
-  private static void refuseExisting(Path path) {
-    long size;
-    try {
-      if (!Files.exists(path)) {
-        return;
-      }
-      size = Files.size(path);
-    } catch (IOException e) {
-      throw new JsonMmapException(
-          "io", path, "cannot read file: path=" + path + " error=" + e.getMessage(), e);
-    }
-    if (size == 0) {
+  private void refuseExisting(Path path) {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
+    long size = Open.requireRegularFile(path, false);
     String what;
-    try {
-      what = "version=" + JsonMmapFile.inspect(path).currentVersion();
-    } catch (JsonMmapException e) {
-      what = "size=" + size + " (not a valid jsonmmap file: " + e.getMessage() + ")";
+    boolean unfinished = false;
+    if (size == 0) {
+      what = "size=0";
+      unfinished = true;
+    } else {
+      try {
+        what = "version=" + JsonMmapFile.inspect(path).currentVersion();
+      } catch (JsonMmapException e) {
+        unfinished = "not-ready".equals(e.reason());
+        what =
+            "size="
+                + size
+                + (unfinished ? "" : " (not a valid jsonmmap file: " + e.getMessage() + ")");
+      }
+    }
+    if (force && unfinished) {
+      return;
     }
     throw new JsonMmapException(
         "exists",
         path,
-        "file already exists: path=" + path + " " + what + " (remove it first to start over)");
+        "file already exists: path="
+            + path
+            + " "
+            + what
+            + (unfinished
+                ? " (holds nothing committed: use --force to initialise it, or remove it first)"
+                : " (remove it first to start over)"));
   }
 }

@@ -25,10 +25,12 @@ import tools.jackson.databind.node.ObjectNode;
       "Print what the header says, without taking any lock: format version, sizes, generation,"
           + " current and previous version with publish times, both slots' state, the last"
           + " writer and its heartbeat age, checksum status.",
+      "Text output escapes control and bidirectional characters in names, paths and writer info"
+          + " (\\n, \\x1b, \\u202e); --json escapes them as JSON does.",
       "Slot states: current, previous, empty, writing (odd sequence: a publish in progress or a"
           + " writer that died in one), uncommitted (written, never made current), corrupt: why."
     })
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -39,7 +41,13 @@ final class InspectCommand implements Callable<Integer> {
   boolean json;
 
   @Override
+  public Path file() {
+    return file;
+  }
+
+  @Override
   public Integer call() {
+    Open.requireRegularFile(file.toAbsolutePath().normalize(), false);
     FileInfo info = JsonMmapFile.inspect(file);
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? Json.pretty(toJson(info)) : text(info));
@@ -153,7 +161,7 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   private static void row(StringBuilder b, String name, String value) {
-    b.append(String.format(Locale.ROOT, "%-10s %s%n", name, value));
+    b.append(String.format(Locale.ROOT, "%-10s %s%n", name, SafeText.of(value)));
   }
 
   private static ObjectNode toJson(FileInfo info) {

@@ -5,8 +5,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.SerializableString;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.io.CharacterEscapes;
+import tools.jackson.core.io.SerializedString;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
@@ -27,8 +32,19 @@ final class Json {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
+  /**
+   * Writes exact JSON that is also safe on a terminal: besides the C0 controls JSON requires to be
+   * escaped, DEL, C1 and the bidirectional and line-breaking format characters of {@link
+   * SafeText#isControl} are written as {@code \}{@code uXXXX} escapes, which are the same string.
+   */
+  private static final JsonMapper OUTPUT =
+      JsonMapper.builder(JsonFactory.builder().characterEscapes(new TerminalEscapes()).build())
+          .build();
+
+  private static final ObjectWriter COMPACT = OUTPUT.writer();
+
   private static final ObjectWriter PRETTY =
-      MAPPER
+      OUTPUT
           .writer()
           .with(
               new DefaultPrettyPrinter(
@@ -46,7 +62,7 @@ final class Json {
   }
 
   static String compact(JsonNode node) {
-    return MAPPER.writeValueAsString(node);
+    return COMPACT.writeValueAsString(node);
   }
 
   static ObjectNode object() {
@@ -115,9 +131,33 @@ final class Json {
               + " must be a JSON object: input="
               + source
               + " root="
-              + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+              + node.getNodeType().toString().toLowerCase(Locale.ROOT));
     }
     return (ObjectNode) node;
+  }
+
+  /** JSON's own escapes, plus {@code \}{@code uXXXX} for what a terminal would act on. */
+  private static final class TerminalEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+
+    private final int[] ascii;
+
+    TerminalEscapes() {
+      ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+      ascii[0x7F] = CharacterEscapes.ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return SafeText.isControl(ch)
+          ? new SerializedString(String.format(Locale.ROOT, "\\u%04X", ch))
+          : null;
+    }
   }
 
   private static String readStdin() {

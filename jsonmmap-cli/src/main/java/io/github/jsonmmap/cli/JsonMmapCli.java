@@ -6,7 +6,10 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
@@ -71,6 +74,12 @@ public final class JsonMmapCli implements Runnable {
       description = "On error, print the stack trace too; show the library's log messages.")
   boolean verbose;
 
+  /**
+   * Released when an OutOfMemoryError is reported, so that the one line about it can be built even
+   * when the heap was exhausted by something still reachable.
+   */
+  private static byte[] reserve = new byte[64 * 1024];
+
   private JsonMmapCli() {}
 
   @Override
@@ -81,7 +90,22 @@ public final class JsonMmapCli implements Runnable {
   public static void main(String[] args) {
     PrintWriter out = utf8(FileDescriptor.out);
     PrintWriter err = utf8(FileDescriptor.err);
-    int code = execute(out, err, args);
+    boolean verbose = Arrays.asList(args).contains("--verbose");
+    // A failure that escapes any other thread ends the command too, with one line: a watch whose
+    // reader died must not keep running and print nothing. halt, not exit: it may be a shutdown
+    // hook's thread, where exit would wait for itself.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          int code = reportError(e, null, verbose, err, "thread " + thread.getName());
+          out.flush();
+          Runtime.getRuntime().halt(code);
+        });
+    int code;
+    try {
+      code = execute(out, err, args);
+    } catch (Throwable e) {
+      code = reportError(e, null, verbose, err, null);
+    }
     out.flush();
     err.flush();
     System.exit(code);
@@ -98,8 +122,21 @@ public final class JsonMmapCli implements Runnable {
     documentExitCodes(cli);
     cli.setExecutionStrategy(
         parseResult -> {
-          configureLogging(root.verbose, err);
-          return new CommandLine.RunLast().execute(parseResult);
+          boolean verbose = root.verbose || verbose(parseResult);
+          try {
+            configureLogging(verbose, err);
+            return new CommandLine.RunLast().execute(parseResult);
+          } catch (ParameterException e) {
+            throw e;
+          } catch (Throwable e) {
+            // Errors too (OutOfMemoryError, StackOverflowError, InternalError): whatever is thrown,
+            // the user gets one line naming the file, never a stack trace without --verbose.
+            Throwable cause =
+                e instanceof CommandLine.ExecutionException && e.getCause() != null
+                    ? e.getCause()
+                    : e;
+            return reportError(cause, fileOf(parseResult), verbose, err, null);
+          }
         });
     cli.setParameterExceptionHandler(
         (e, arguments) -> {
@@ -109,8 +146,20 @@ public final class JsonMmapCli implements Runnable {
           return ExitCodes.USAGE;
         });
     cli.setExecutionExceptionHandler(
-        (e, command, parseResult) -> reportError(e, root.verbose || verbose(parseResult), err));
+        (e, command, parseResult) ->
+            reportError(e, fileOf(parseResult), root.verbose || verbose(parseResult), err, null));
     return cli.execute(args);
+  }
+
+  /** The file the command was given, for errors that do not name one themselves. */
+  private static Path fileOf(ParseResult parseResult) {
+    Path file = null;
+    for (ParseResult r = parseResult; r != null; r = r.subcommand()) {
+      if (r.commandSpec().userObject() instanceof FileCommand command && command.file() != null) {
+        file = command.file().toAbsolutePath().normalize();
+      }
+    }
+    return file;
   }
 
   private static boolean verbose(ParseResult parseResult) {
@@ -122,7 +171,15 @@ public final class JsonMmapCli implements Runnable {
     return false;
   }
 
-  private static int reportError(Exception e, boolean verbose, PrintWriter err) {
+  /**
+   * Prints one line for {@code e} and returns its exit code. Safe to call after an
+   * OutOfMemoryError: the reserve is released first, and nothing here needs much memory.
+   *
+   * @param file the command's file, named when the error does not come from the library
+   * @param where the thread the error escaped from, or null for the command itself
+   */
+  static int reportError(Throwable e, Path file, boolean verbose, PrintWriter err, String where) {
+    reserve = null;
     int code;
     String message;
     if (e instanceof WriterLockedException) {
@@ -134,19 +191,53 @@ public final class JsonMmapCli implements Runnable {
     } else if (e instanceof CliException cli) {
       code = cli.exitCode();
       message = e.getMessage();
-    } else if (e instanceof IllegalArgumentException) {
+    } else if (e instanceof IllegalArgumentException && where == null) {
       code = ExitCodes.USAGE;
       message = e.getMessage();
-    } else {
+    } else if (e instanceof UncheckedIOException io) {
       code = ExitCodes.FILE;
-      message = "unexpected error: " + e;
+      message = "I/O error: " + at(file) + "error=" + describe(io.getCause());
+    } else if (e instanceof OutOfMemoryError) {
+      code = ExitCodes.INTERNAL;
+      message =
+          "out of memory: "
+              + at(file)
+              + "maxHeap="
+              + CliText.bytes(Runtime.getRuntime().maxMemory())
+              + " (the document needs more heap than this JVM has: give it more with"
+              + " JSONMMAP_JAVA_OPTS=-Xmx<size>)";
+    } else if (e instanceof StackOverflowError) {
+      code = ExitCodes.INTERNAL;
+      message =
+          "stack overflow: "
+              + at(file)
+              + "(the document is nested too deeply for this JVM's stack: give it more with"
+              + " JSONMMAP_JAVA_OPTS=-Xss<size>)";
+    } else {
+      code = ExitCodes.INTERNAL;
+      message = "internal error: " + at(file) + "error=" + describe(e);
     }
-    err.println("jsonmmap: " + oneLine(message));
-    if (verbose) {
-      e.printStackTrace(err);
+    if (where != null) {
+      message = message + " in=" + where;
     }
-    err.flush();
+    synchronized (err) {
+      err.println("jsonmmap: " + oneLine(message));
+      if (verbose) {
+        e.printStackTrace(err);
+      }
+      err.flush();
+    }
     return code;
+  }
+
+  private static String at(Path file) {
+    return file == null ? "" : "path=" + file + " ";
+  }
+
+  private static String describe(Throwable e) {
+    return e.getMessage() == null
+        ? e.getClass().getName()
+        : e.getClass().getName() + ": " + e.getMessage();
   }
 
   private static void documentExitCodes(CommandLine cli) {
@@ -169,8 +260,9 @@ public final class JsonMmapCli implements Runnable {
     root.addHandler(new OneLineHandler(err, verbose));
   }
 
+  /** A message as one line that is safe on a terminal: see {@link SafeText}. */
   static String oneLine(String message) {
-    return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+    return message == null ? "" : SafeText.of(message.strip());
   }
 
   private static PrintWriter utf8(FileDescriptor fd) {

@@ -17,7 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
       "Apply an RFC 7386 JSON merge patch: objects merge, other values replace, null removes."
           + " Prints the new version (the current one when the patch changes nothing)."
     })
-final class MergeCommand implements Callable<Integer> {
+final class MergeCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -31,6 +31,11 @@ final class MergeCommand implements Callable<Integer> {
       paramLabel = "PATCH|@path|-",
       description = "The patch, a JSON object: JSON text, @path to read a file, or - for stdin.")
   String patch;
+
+  @Override
+  public Path file() {
+    return file;
+  }
 
   @Override
   public Integer call() {

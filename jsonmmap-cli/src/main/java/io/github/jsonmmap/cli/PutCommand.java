@@ -17,7 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
       "Publish a whole document (a JSON object) as a new version, even when it equals the current"
           + " one. Prints the new version."
     })
-final class PutCommand implements Callable<Integer> {
+final class PutCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -31,6 +31,11 @@ final class PutCommand implements Callable<Integer> {
       paramLabel = "JSON|@path|-",
       description = "The document: JSON text, @path to read a file, or - to read standard input.")
   String document;
+
+  @Override
+  public Path file() {
+    return file;
+  }
 
   @Override
   public Integer call() {

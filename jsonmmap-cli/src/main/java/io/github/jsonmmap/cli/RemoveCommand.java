@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
       "Remove the value at KEY. Prints the new version; when the key is absent nothing is"
           + " published and the current version is printed."
     })
-final class RemoveCommand implements Callable<Integer> {
+final class RemoveCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -27,6 +27,11 @@ final class RemoveCommand implements Callable<Integer> {
 
   @Parameters(index = "1", paramLabel = "KEY", description = "A key path such as a.b[0].c.")
   String key;
+
+  @Override
+  public Path file() {
+    return file;
+  }
 
   @Override
   public Integer call() {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
       "Publish the previous version's document again, as a new version. Prints the new version."
           + " Only one step back is kept: a second rollback undoes the first."
     })
-final class RollbackCommand implements Callable<Integer> {
+final class RollbackCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -24,6 +24,11 @@ final class RollbackCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
   Path file;
+
+  @Override
+  public Path file() {
+    return file;
+  }
 
   @Override
   public Integer call() {

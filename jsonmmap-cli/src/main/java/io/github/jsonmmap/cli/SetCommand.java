@@ -20,7 +20,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
           + " JSON when it is valid JSON (5, true, null, \"text\", [1,2], {\"a\":1}), else taken"
           + " as a string. Prints the new version (the current one when nothing changed)."
     })
-final class SetCommand implements Callable<Integer> {
+final class SetCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -39,6 +39,11 @@ final class SetCommand implements Callable<Integer> {
       names = {"-s", "--string"},
       description = "Take VALUE as a string even when it is valid JSON (such as 42 or true).")
   boolean string;
+
+  @Override
+  public Path file() {
+    return file;
+  }
 
   @Override
   public Integer call() {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -26,15 +27,23 @@ import picocli.CommandLine.Spec;
       "A slot being written (or left half-written by a writer that died) is a warning on"
           + " standard error, not a failure: the committed version is intact."
     })
-final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
   Path file;
 
+  @Mixin TrustOptions trust;
+
+  @Override
+  public Path file() {
+    return file;
+  }
+
   @Override
   public Integer call() {
+    Open.requireRegularFile(file.toAbsolutePath().normalize(), false);
     FileInfo info = JsonMmapFile.inspect(file);
     Path path = info.path();
     List<String> warnings = new ArrayList<>();
@@ -99,7 +108,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
     Snapshot snapshot;
     Optional<Snapshot> previous;
-    try (JsonMmapFile reader = Open.reader(path)) {
+    try (JsonMmapFile reader = Open.reader(path, trust)) {
       snapshot = reader.snapshot();
       previous = other.state().equals("previous") ? reader.previous() : Optional.empty();
     } catch (JsonMmapException e) {
@@ -107,14 +116,14 @@ final class VerifyCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     for (String warning : warnings) {
-      err.println("jsonmmap: warning: " + warning);
+      err.println("jsonmmap: warning: " + SafeText.of(warning));
     }
     err.flush();
     spec.commandLine()
         .getOut()
         .println(
             "ok: path="
-                + path
+                + SafeText.of(path)
                 + " version="
                 + snapshot.version()
                 + " size="

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,10 +30,12 @@ import tools.jackson.databind.node.ObjectNode;
       "Stay running and print one line per new version as it arrives: version, publish time,"
           + " the changed keys and the propagation delay (receive time minus publish time) in"
           + " microseconds. Says on standard error when it starts watching. Stop with Ctrl-C.",
+      "Text lines escape control and bidirectional characters in keys (\\n, \\x1b, \\u202e),"
+          + " so that no key can print a forged line.",
       "--json prints one JSON object a line: version, publishedAtMicros, receivedAtMicros,"
           + " delayMicros, changedKeys (all, sorted), added, removed, changed."
     })
-final class WatchCommand implements Callable<Integer> {
+final class WatchCommand implements Callable<Integer>, FileCommand {
 
   @Spec CommandSpec spec;
 
@@ -61,8 +64,18 @@ final class WatchCommand implements Callable<Integer> {
   @Option(
       names = "--count",
       paramLabel = "N",
-      description = "Exit 0 after N new versions (default: run until stopped).")
+      description =
+          "Print exactly N new versions, then exit 0 (default: run until stopped). Versions"
+              + " published faster than they are read are coalesced: the lines are then not"
+              + " consecutive versions, but always N of them.")
   int count;
+
+  @Mixin TrustOptions trust;
+
+  @Override
+  public Path file() {
+    return file;
+  }
 
   @Override
   public Integer call() throws InterruptedException {
@@ -74,25 +87,34 @@ final class WatchCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CountDownLatch done = new CountDownLatch(count > 0 ? count : 1);
+    CountDownLatch done = new CountDownLatch(1);
+    int[] printed = {0};
+    Path path = file.toAbsolutePath().normalize();
+    Open.requireRegularFile(path, false);
     JsonMmapOptions options =
-        Open.readerOptions(file).watchMode(mode).pollInterval(pollInterval).build();
+        Open.readerOptions(path, trust).watchMode(mode).pollInterval(pollInterval).build();
     try (JsonMmapFile reader = JsonMmapFile.open(options)) {
       reader.addListener(
           change -> {
-            synchronized (out) {
+            // Under one lock, so that a change delivered while the command closes the file can
+            // never make it print more than N lines.
+            synchronized (printed) {
+              if (count > 0 && printed[0] >= count) {
+                return;
+              }
               out.println(json ? jsonLine(change) : textLine(change));
               out.flush();
-            }
-            if (count > 0) {
-              done.countDown();
+              printed[0]++;
+              if (count > 0 && printed[0] == count) {
+                done.countDown();
+              }
             }
           });
       // A version published between open and addListener was applied with no one listening.
       long from = reader.refresh().version();
       err.println(
           "jsonmmap: watching "
-              + reader.path()
+              + SafeText.of(reader.path())
               + " from version "
               + from
               + " (mode "
@@ -125,7 +147,12 @@ final class WatchCommand implements Callable<Integer> {
 
   private static void appendKeys(StringBuilder line, String what, Collection<String> keys) {
     if (!keys.isEmpty()) {
-      line.append(' ').append(what).append('=').append(String.join(",", keys));
+      line.append(' ').append(what).append('=');
+      boolean first = true;
+      for (String key : keys) {
+        line.append(first ? "" : ",").append(SafeText.of(key));
+        first = false;
+      }
     }
   }
 

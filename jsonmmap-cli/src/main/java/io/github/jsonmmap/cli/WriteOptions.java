@@ -5,6 +5,7 @@ import io.github.jsonmmap.JsonMmapOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every write command shares. */
@@ -28,7 +29,9 @@ final class WriteOptions {
               + " size if larger).")
   long maxSize = JsonMmapOptions.DEFAULT_MAX_SIZE;
 
+  @Mixin TrustOptions trust;
+
   JsonMmapFile open(Path file, PrintWriter err) {
-    return Open.writer(file, maxSize, wait, err);
+    return Open.writer(file, maxSize, wait, err, trust);
   }
 }

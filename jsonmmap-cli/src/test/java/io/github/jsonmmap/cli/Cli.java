@@ -3,10 +3,12 @@ package io.github.jsonmmap.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,14 +46,47 @@ final class Cli implements AutoCloseable {
 
   /** Starts the jar with {@code stdin} written to its standard input, then closed. */
   static Cli startWithStdin(Path dir, String stdin, String... args) {
+    List<String> command = new ArrayList<>(javaCommand(List.of("-Xmx128m")));
+    command.add("-jar");
+    command.add(jar().toString());
+    command.addAll(List.of(args));
+    return launch(dir, stdin, command);
+  }
+
+  /**
+   * Starts {@code mainClass} (the CLI's, or a test helper's) with the jar and the test classes on
+   * the class path and {@code jvmOptions} (which replace the default heap size when they set one).
+   */
+  static Cli startJava(Path dir, List<String> jvmOptions, String mainClass, String... args) {
+    List<String> options = new ArrayList<>(jvmOptions);
+    if (options.stream().noneMatch(o -> o.startsWith("-Xmx"))) {
+      options.add("-Xmx128m");
+    }
+    List<String> command = new ArrayList<>(javaCommand(options));
+    command.add("-cp");
+    command.add(jar() + File.pathSeparator + testClasses());
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    return launch(dir, null, command);
+  }
+
+  /** Runs the CLI's main class to its end with {@code jvmOptions}. */
+  static Result runWithJvmOptions(Path dir, List<String> jvmOptions, String... args) {
+    try (Cli cli = startJava(dir, jvmOptions, JsonMmapCli.class.getName(), args)) {
+      return cli.await();
+    }
+  }
+
+  private static List<String> javaCommand(List<String> jvmOptions) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(javaHome(), "bin", "java").toString());
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-XX:+UseSerialGC");
-    command.add("-Xmx128m");
-    command.add("-jar");
-    command.add(jar().toString());
-    command.addAll(List.of(args));
+    command.addAll(jvmOptions);
+    return command;
+  }
+
+  private static Cli launch(Path dir, String stdin, List<String> command) {
     try {
       Process process = new ProcessBuilder(command).directory(dir.toFile()).start();
       try (OutputStream in = process.getOutputStream()) {
@@ -99,6 +134,10 @@ final class Cli implements AutoCloseable {
     return err;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }
@@ -128,6 +167,15 @@ final class Cli implements AutoCloseable {
   private static String javaHome() {
     String home = System.getProperty("jsonmmap.test.javaHome");
     return home == null || home.isEmpty() ? System.getProperty("java.home") : home;
+  }
+
+  /** Where this class was loaded from: the test classes directory. */
+  private static Path testClasses() {
+    try {
+      return Path.of(Cli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static Path jar() {

@@ -2,6 +2,7 @@ package io.github.jsonmmap.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.jsonmmap.JsonMmapFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -77,6 +78,36 @@ class WatchIT {
               "version=2 publishedAt=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z"
                   + " delayMicros=\\d+ added=a");
       assertThat(lines.get(1)).startsWith("version=3 ").endsWith(" removed=a");
+    }
+  }
+
+  @Test
+  void watchCountPrintsExactlyNVersionsWhileAnotherProcessPublishesInATightLoop() {
+    Path file = dir.resolve("app.json");
+    Fixture.create(file);
+    try (Cli publisher =
+        Cli.startJava(dir, List.of(), TightPublisher.class.getName(), "app.json")) {
+      publisher.awaitErr("publishing");
+      Awaitility.await("the publisher past version 100")
+          .atMost(Cli.TIMEOUT)
+          .until(() -> JsonMmapFile.inspect(file).currentVersion() > 100 || !publisher.isAlive());
+      assertThat(publisher.isAlive()).as("publisher; stderr=%s", publisher.err()).isTrue();
+
+      for (String mode : List.of("spin", "poll", "events", "spin", "poll")) {
+        Cli.Result result =
+            Cli.run(
+                dir, "watch", "app.json", "--count", "3", "--mode", mode, "--poll-interval", "1ms");
+
+        assertThat(result.exitCode()).as("mode %s: stderr=%s", mode, result.err()).isZero();
+        List<String> lines = result.out();
+        assertThat(lines).as("mode %s", mode).hasSize(3);
+        long previous = 0;
+        for (String line : lines) {
+          long version = Long.parseLong(line.substring("version=".length(), line.indexOf(' ')));
+          assertThat(version).as("mode %s: %s", mode, lines).isGreaterThan(previous);
+          previous = version;
+        }
+      }
     }
   }
 

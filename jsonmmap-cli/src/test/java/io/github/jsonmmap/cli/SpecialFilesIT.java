@@ -1,0 +1,70 @@
+package io.github.jsonmmap.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A FIFO, a device or a symlink to one at the path: every command refuses it at once with one line
+ * naming the path and exit 1, and never blocks in open() (issue #10.3).
+ */
+class SpecialFilesIT {
+
+  /** Far below Cli.TIMEOUT: a command that blocked on the FIFO would take all of that. */
+  private static final Duration QUICK = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+
+  @Test
+  void everyCommandRefusesAFifoWithoutBlocking() throws Exception {
+    Path fifo = dir.resolve("app.json");
+    mkfifo(fifo);
+
+    for (List<String> command :
+        List.of(
+            List.of("get", "app.json"),
+            List.of("inspect", "app.json"),
+            List.of("verify", "app.json"),
+            List.of("watch", "app.json"),
+            List.of("set", "app.json", "a", "1"),
+            List.of("put", "app.json", "{}"),
+            List.of("init", "app.json"),
+            List.of("init", "app.json", "--force"))) {
+      long start = System.nanoTime();
+      String line = Cli.run(dir, command.toArray(String[]::new)).fails(1);
+
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("%s", command).isLessThan(QUICK);
+      assertThat(line).as("%s", command).contains(fifo.toString());
+    }
+    assertThat(dir.resolve("app.json.lock")).doesNotExist();
+  }
+
+  @Test
+  void aSymlinkToAFifoAndADeviceAreRefusedToo() throws Exception {
+    Path fifo = dir.resolve("pipe");
+    mkfifo(fifo);
+    Files.createSymbolicLink(dir.resolve("link.json"), fifo);
+
+    assertThat(Cli.run(dir, "get", "link.json").fails(1))
+        .contains(dir.resolve("link.json").toString());
+    assertThat(Cli.run(dir, "inspect", "/dev/null").fails(1))
+        .isEqualTo(
+            "jsonmmap: not a regular file: path=/dev/null type=character-device (jsonmmap opens"
+                + " only regular files)");
+    assertThat(Cli.run(dir, "set", "/dev/null", "a", "1").fails(1)).contains("path=/dev/null");
+  }
+
+  private static void mkfifo(Path fifo) throws IOException, InterruptedException {
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assumeTrue(
+        mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo is not available");
+  }
+}
