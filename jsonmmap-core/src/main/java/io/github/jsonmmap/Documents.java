@@ -659,6 +659,9 @@ final class Documents {
         if (!Objects.equals(leaf(before), leaf(after))) {
           changed.add(key.toString());
         }
+      } else if (beforeLeaf || afterLeaf) {
+        collect(key, before, removed);
+        collect(key, after, added);
       } else if (before.isObject() && after.isObject()) {
         objects(key, before, after, false);
       } else if (before.isArray() && after.isArray()) {
