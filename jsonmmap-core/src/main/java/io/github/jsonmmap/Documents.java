@@ -382,16 +382,14 @@ final class Documents {
       } else if (node.isBigDecimal()) {
         BigDecimal d = node.decimalValue();
         if (Math.abs((long) d.scale()) > MAX_DECIMAL_SCALE) {
-          throw new BadValue(
-              "exponent-out-of-range scale=" + d.scale() + " limit=" + MAX_DECIMAL_SCALE);
+          throw new BadValue("exponent-out-of-range limit=" + MAX_DECIMAL_SCALE);
         }
         if (writing && d.precision() > 18 && d.toString().length() > maxNumberLength) {
           throw new BadValue("number-too-long limit=" + maxNumberLength);
         }
       } else if (writing && node.isBigInteger() && node.bigIntegerValue().bitLength() > 63) {
-        int length = node.bigIntegerValue().toString().length();
-        if (length > maxNumberLength) {
-          throw new BadValue("number-too-long length=" + length + " limit=" + maxNumberLength);
+        if (node.bigIntegerValue().toString().length() > maxNumberLength) {
+          throw new BadValue("number-too-long limit=" + maxNumberLength);
         }
       }
     }
