@@ -118,8 +118,8 @@ final class Documents {
    *
    * @param keys flattened keys
    * @param keyChars code points of all flattened keys together
-   * @param dottedNames whether some property name holds {@code .} or {@code [}, so that two paths
-   *     may flatten to the same key
+   * @param dottedNames whether some property name is empty or holds {@code .} or {@code [}, so that
+   *     two paths may flatten to the same key
    */
   record Shape(int keys, long keyChars, boolean dottedNames) {}
 
@@ -348,6 +348,9 @@ final class Documents {
       if (writing && length > maxNameLength) {
         throw new BadValue("name-too-long length=" + length + " limit=" + maxNameLength);
       }
+      if (length == 0) {
+        dottedNames = true;
+      }
       int pairs = 0;
       for (int i = 0; i < length; i++) {
         char c = name.charAt(i);
@@ -570,6 +573,68 @@ final class Documents {
       return Integer.valueOf((int) value);
     }
     return Long.valueOf(value);
+  }
+
+  /** What {@link #lookup} returns for a key that is not in the flattened document. */
+  static final Object ABSENT = new Object();
+
+  /**
+   * The flattened value of {@code key} found by walking the tree, without flattening it: the same
+   * as {@code flatten(root).get(key)} (or {@link #ABSENT}) for a document without empty names or
+   * names holding {@code .} or {@code [} (the caller checks). Only the canonical form of a key is
+   * found, as in the flattened map: {@code a[1]}, never {@code a[01]} nor {@code a[b]}.
+   */
+  static Object lookup(ObjectNode root, String key) {
+    JsonNode node = root;
+    int n = key.length();
+    int i = 0;
+    while (i < n) {
+      if (node.isObject() && !node.isEmpty()) {
+        if (node != root) {
+          if (key.charAt(i) != '.') {
+            return ABSENT;
+          }
+          i++;
+        }
+        int end = i;
+        while (end < n && key.charAt(end) != '.' && key.charAt(end) != '[') {
+          end++;
+        }
+        if (end == i) {
+          return ABSENT;
+        }
+        node = node.get(key.substring(i, end));
+        if (node == null) {
+          return ABSENT;
+        }
+        i = end;
+      } else if (node.isArray() && !node.isEmpty()) {
+        if (key.charAt(i) != '[') {
+          return ABSENT;
+        }
+        long index = 0;
+        int digits = 0;
+        int j = i + 1;
+        for (; j < n && key.charAt(j) >= '0' && key.charAt(j) <= '9'; j++) {
+          if (digits > 0 && index == 0 || digits >= 10) {
+            return ABSENT;
+          }
+          index = index * 10 + (key.charAt(j) - '0');
+          digits++;
+        }
+        if (digits == 0 || j >= n || key.charAt(j) != ']' || index >= node.size()) {
+          return ABSENT;
+        }
+        node = node.get((int) index);
+        i = j + 1;
+      } else {
+        return ABSENT;
+      }
+    }
+    if (node == root || (node.isContainer() && !node.isEmpty())) {
+      return ABSENT;
+    }
+    return leaf(node);
   }
 
   /** The keys that differ between two flattened documents. */

@@ -17,8 +17,10 @@ import tools.jackson.databind.node.ObjectNode;
  * return trees or bytes return copies.
  *
  * <p>Safe to share between threads. The document is parsed and checked once, when the version is
- * read; the flattened view is computed on first use ({@link #flat()}, {@link #get(String)}, {@link
- * #contains(String)}), once, whichever thread asks first.
+ * read; the flattened view is computed once, on first use of {@link #flat()} by whichever thread
+ * asks first. A few {@link #get(String)} and {@link #contains(String)} calls walk the tree instead
+ * (a listener that reads two keys of a new version never pays for flattening it); a snapshot looked
+ * up more often is flattened.
  *
  * <p>Numbers keep the value written in the document: in {@link #flat()} and {@link #get(String)} an
  * integer is an Integer, Long or BigInteger (the smallest that holds it) and any other number a
@@ -36,6 +38,11 @@ public final class Snapshot {
   private final JsonMapper mapper;
   private volatile Documents.Shape shape;
   private volatile Map<String, Object> flat;
+
+  /** Lookups answered by walking the tree; racy on purpose, it only decides when to flatten. */
+  private int walks;
+
+  private static final int WALKS_BEFORE_FLATTEN = 16;
 
   private Snapshot(
       Path file,
@@ -169,12 +176,37 @@ public final class Snapshot {
 
   /** The flattened value of a key (see {@link #flat()}), or null when absent. */
   public Object get(String key) {
-    return flat().get(key);
+    Map<String, Object> map = flatForLookup();
+    if (map != null) {
+      return map.get(key);
+    }
+    Object value = Documents.lookup(tree, key);
+    return value == Documents.ABSENT ? null : value;
   }
 
   /** Whether the flattened document has the key. */
   public boolean contains(String key) {
-    return flat().containsKey(key);
+    Map<String, Object> map = flatForLookup();
+    if (map != null) {
+      return map.containsKey(key);
+    }
+    return Documents.lookup(tree, key) != Documents.ABSENT;
+  }
+
+  /**
+   * The flattened map when a lookup should use it: once it exists, once the document has names that
+   * make a tree walk ambiguous, or after {@link #WALKS_BEFORE_FLATTEN} lookups (a snapshot read
+   * often is worth flattening; one read once, as a listener does, is not).
+   */
+  private Map<String, Object> flatForLookup() {
+    Map<String, Object> result = flat;
+    if (result != null) {
+      return result;
+    }
+    if (shape().dottedNames() || ++walks > WALKS_BEFORE_FLATTEN) {
+      return flat();
+    }
+    return null;
   }
 
   /** The walk of the document: parsed versions have it, written ones compute it on first use. */

@@ -263,6 +263,54 @@ class BoundedDocumentTest {
   }
 
   @Test
+  void lookupsWithoutFlatteningAnswerAsTheFlattenedMapDoes() {
+    Random r = new Random(11);
+    String[] suffixes = {"", "x", ".x", "[0]", "[00]", "[1]", "[01]", ".", "[", "]", "[x]", ".k0"};
+    for (int round = 0; round < 5_000; round++) {
+      ObjectNode document = randomDocument(r);
+      Map<String, Object> flat = Documents.flatten(document);
+      List<String> keys = new ArrayList<>(flat.keySet());
+      keys.add("");
+      keys.add("r0");
+      keys.add("[0]");
+      for (String key : new ArrayList<>(keys)) {
+        for (String suffix : suffixes) {
+          keys.add(key + suffix);
+        }
+        if (!key.isEmpty()) {
+          keys.add(key.substring(0, key.length() - 1));
+        }
+      }
+      for (String key : keys) {
+        Object found = Documents.lookup(document, key);
+        assertThat(found != Documents.ABSENT)
+            .as("%s in %s", key, document)
+            .isEqualTo(flat.containsKey(key));
+        if (found != Documents.ABSENT) {
+          assertThat(found).as("%s in %s", key, document).isEqualTo(flat.get(key));
+        }
+      }
+    }
+  }
+
+  @Test
+  void aFewLookupsLeaveTheSnapshotUnflattenedAndManyFlattenIt() {
+    ObjectNode document = NODES.objectNode();
+    document.putObject("a").putArray("b").add(1).add(NODES.objectNode());
+    Snapshot s = Snapshot.written(file(), 1, 0, null, new byte[0], document, null);
+    assertThat(s.get("a.b[0]")).isEqualTo(1);
+    assertThat(s.get("a.b[1]")).isEqualTo(Map.of());
+    assertThat(s.contains("a.b")).isFalse();
+    assertThat(s.get("a.b[2]")).isNull();
+    assertThat(s.isFlattened()).isFalse();
+    for (int i = 0; i < 32; i++) {
+      assertThat(s.get("a.b[0]")).isEqualTo(1);
+    }
+    assertThat(s.isFlattened()).isTrue();
+    assertThat(s.get("a.b[1]")).isEqualTo(Map.of());
+  }
+
+  @Test
   void namesWithDotsFallBackToTheFlatDiff() {
     ObjectNode before = NODES.objectNode();
     before.put("a.b", 1);
