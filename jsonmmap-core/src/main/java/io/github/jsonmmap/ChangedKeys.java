@@ -25,9 +25,22 @@ public record ChangedKeys(
     changed = Collections.unmodifiableSortedSet(new TreeSet<>(changed));
   }
 
-  /** The flattened keys that differ between two snapshots (see {@link Snapshot#flat()}). */
+  /**
+   * The flattened keys that differ between two snapshots (see {@link Snapshot#flat()}). Costs one
+   * side-by-side walk of the two documents and builds only the keys that differ; neither snapshot
+   * is flattened for it unless a property name holds {@code .} or {@code [} (then two paths can
+   * flatten to one key, and only comparing the flattened documents gives the right answer).
+   */
   public static ChangedKeys between(Snapshot before, Snapshot after) {
-    return Documents.diff(before.flat(), after.flat());
+    if (before == after) {
+      return NONE;
+    }
+    if ((before.isFlattened() && after.isFlattened())
+        || before.shape().dottedNames()
+        || after.shape().dottedNames()) {
+      return Documents.diff(before.flat(), after.flat());
+    }
+    return Documents.diffTrees(before.treeView(), after.treeView());
   }
 
   /** Every key that was added, removed or changed, sorted. */

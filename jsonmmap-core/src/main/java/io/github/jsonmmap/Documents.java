@@ -1,5 +1,7 @@
 package io.github.jsonmmap;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,33 +14,65 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.StreamWriteConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Document handling that does not touch the file: bounded parsing, flattening to Spring-style keys,
- * diffs, RFC 7386 merge patches and single-key edits by path.
+ * Document handling that does not touch the file: FORMAT.md's document rules (strict UTF-8, bounded
+ * parsing, exact numbers, a bounded flattened size), flattening to Spring-style keys, diffs, RFC
+ * 7386 merge patches and single-key edits by path.
  *
- * <p>Stateless apart from the immutable mapper it is built with; safe to call from any thread.
+ * <p>Stateless apart from the immutable mappers it is built with; safe to call from any thread.
+ *
+ * <p>The flattened size of a document is bounded so that taking in any version costs memory and
+ * time linear in its size, whatever its shape: at most {@link #MAX_FLATTENED_KEYS} flattened keys,
+ * and the characters of all flattened keys together at most {@link #flattenedCharsLimit(long)}. The
+ * writer refuses a document beyond either bound before it publishes it; a reader refuses one
+ * planted by another writer as invalid.
  */
 final class Documents {
 
-  private static final JsonMapper DEFAULT_MAPPER = JsonMapper.builder().build();
+  /** Most flattened keys (scalars, nulls, empty objects and empty arrays) a document may have. */
+  static final int MAX_FLATTENED_KEYS = 1 << 21;
+
+  /** Flattened key characters allowed per byte of document, on top of {@link #FLAT_CHARS_FLOOR}. */
+  static final long FLAT_CHARS_PER_BYTE = 32;
+
+  /** Flattened key characters any document may have, however small. */
+  static final long FLAT_CHARS_FLOOR = 1L << 20;
+
+  /** Most flattened key characters a document may have, however large. */
+  static final long MAX_FLAT_CHARS = 1L << 27;
+
+  /** Largest magnitude of a decimal number's scale: {@code 1e100000} is allowed, 1e100001 not. */
+  static final int MAX_DECIMAL_SCALE = 100_000;
+
+  private static final JsonMapper DEFAULT_MAPPER =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
 
   private final JsonMapper parser;
+  private final StreamReadConstraints constraints;
 
   /**
-   * A parser that refuses documents deeper than {@code maxNestingDepth} or longer than {@code
-   * maxDocumentLength}, duplicate keys and trailing tokens: untrusted bytes never drive an
-   * unbounded allocation or recursion.
+   * A parser that refuses documents deeper than {@code maxNestingDepth} (the root object counts as
+   * level 1) or longer than {@code maxDocumentLength}, duplicate keys and trailing tokens, and
+   * keeps every number exactly as written: untrusted bytes never drive an unbounded allocation or
+   * recursion, and never change value.
    */
   Documents(int maxNestingDepth, long maxDocumentLength) {
-    StreamReadConstraints constraints =
+    this.constraints =
         StreamReadConstraints.builder()
             .maxNestingDepth(maxNestingDepth)
             .maxDocumentLength(maxDocumentLength)
@@ -51,20 +85,67 @@ final class Documents {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     this.parser =
-        JsonMapper.builder(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+        JsonMapper.builder(factory)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
   }
 
   JsonMapper mapper() {
     return parser;
   }
 
-  /** The mapper a handle uses to convert objects to trees when the options name none. */
+  /**
+   * The mapper a handle uses to convert objects to trees when the options name none: decimals read
+   * from a tree become {@link BigDecimal}, so no value is rounded on the way.
+   */
   static JsonMapper defaultMapper() {
     return DEFAULT_MAPPER;
   }
 
-  /** Parses a document; its root must be an object. */
+  /** The most characters all flattened keys of a document of {@code length} bytes may have. */
+  static long flattenedCharsLimit(long length) {
+    return Math.min(MAX_FLAT_CHARS, FLAT_CHARS_FLOOR + FLAT_CHARS_PER_BYTE * Math.max(0, length));
+  }
+
+  /** A parsed document and what its walk found. */
+  record Parsed(ObjectNode tree, Shape shape) {}
+
+  /**
+   * What a walk of a document found.
+   *
+   * @param keys flattened keys
+   * @param keyChars code points of all flattened keys together
+   * @param dottedNames whether some property name is empty or holds {@code .} or {@code [}, so that
+   *     two paths may flatten to the same key
+   */
+  record Shape(int keys, long keyChars, boolean dottedNames) {}
+
+  /** Checks and parses a document; its root must be an object. */
   ObjectNode parse(Path file, byte[] bytes) {
+    return parseChecked(file, bytes).tree();
+  }
+
+  /**
+   * Checks a document against every rule of FORMAT.md: encoding, JSON syntax and limits, an object
+   * at the root, numbers within range, and the flattened size.
+   */
+  Parsed parseChecked(Path file, byte[] bytes) {
+    long fault = StrictUtf8.check(bytes);
+    if (fault >= 0) {
+      throw new InvalidDocumentException(
+          file,
+          "document is not valid JSON: path="
+              + file
+              + " size="
+              + bytes.length
+              + " error=encoding problem="
+              + StrictUtf8.problem(fault).tag
+              + " offset="
+              + StrictUtf8.offset(fault));
+    }
     JsonNode tree;
     try {
       tree = parser.readTree(bytes);
@@ -76,10 +157,11 @@ final class Documents {
               + " size="
               + bytes.length
               + " error="
-              + oneLine(e),
-          e);
+              + describe(e));
     }
-    return requireObject(file, tree);
+    ObjectNode root = requireObject(file, tree);
+    Shape shape = walk(file, root, bytes.length, false);
+    return new Parsed(root, shape);
   }
 
   /** Converts any Jackson-serialisable value (or a tree) to a document tree, copied. */
@@ -90,7 +172,7 @@ final class Documents {
       tree = value instanceof JsonNode node ? node.deepCopy() : mapper.valueToTree(value);
     } catch (JacksonException e) {
       throw new InvalidDocumentException(
-          file, "document cannot be serialised: path=" + file + " error=" + oneLine(e), e);
+          file, "document cannot be serialised: path=" + file + " error=" + describe(e));
     }
     return requireObject(file, tree);
   }
@@ -104,16 +186,239 @@ final class Documents {
       return value instanceof JsonNode node ? node.deepCopy() : mapper.valueToTree(value);
     } catch (JacksonException e) {
       throw new InvalidDocumentException(
-          file, "value cannot be serialised: path=" + file + " error=" + oneLine(e), e);
+          file, "value cannot be serialised: path=" + file + " error=" + describe(e));
     }
   }
 
+  /**
+   * Serialises a document the writer is about to publish, after checking that every reader will
+   * take it in unchanged: no non-finite number, no lone surrogate, names and numbers within the
+   * parser's limits, and a flattened size within the bounds.
+   *
+   * @throws InvalidDocumentException naming the key path of a value that breaks a rule
+   * @throws DocumentTooLargeException naming the bound the flattened size exceeds
+   */
   byte[] serialize(Path file, ObjectNode tree) {
+    byte[] bytes;
     try {
-      return parser.writeValueAsBytes(tree);
+      bytes = parser.writeValueAsBytes(tree);
     } catch (JacksonException e) {
       throw new InvalidDocumentException(
-          file, "document cannot be serialised: path=" + file + " error=" + oneLine(e), e);
+          file, "document cannot be serialised: path=" + file + " error=" + describe(e));
+    }
+    walk(file, tree, bytes.length, true);
+    return bytes;
+  }
+
+  /** Walks a document without flattening it; see {@link Shape}. */
+  static Shape shape(ObjectNode root) {
+    Walk walk = new Walk(null, Long.MAX_VALUE, false, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    walk.root(root);
+    return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
+  }
+
+  private Shape walk(Path file, ObjectNode root, long length, boolean writing) {
+    Walk walk =
+        new Walk(
+            file,
+            flattenedCharsLimit(length),
+            writing,
+            constraints.getMaxNameLength(),
+            constraints.getMaxNumberLength());
+    try {
+      walk.root(root);
+    } catch (BadValue e) {
+      throw new InvalidDocumentException(
+          file,
+          (writing ? "document cannot be published: path=" : "document is not valid: path=")
+              + file
+              + " key="
+              + e.key
+              + " problem="
+              + e.problem);
+    }
+    return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
+  }
+
+  /** A value that breaks a rule, on its way up to the root collecting its key path. */
+  private static final class BadValue extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String problem;
+    private String key = "";
+
+    BadValue(String problem) {
+      super(problem, null, false, false);
+      this.problem = problem;
+    }
+
+    BadValue name(String name) {
+      key = key.isEmpty() || key.startsWith("[") ? name + key : name + "." + key;
+      return this;
+    }
+
+    BadValue index(int index) {
+      key = "[" + index + "]" + key;
+      return this;
+    }
+  }
+
+  /**
+   * One walk over a tree counting flattened keys and their characters, refusing as soon as a bound
+   * is passed; when {@code writing}, also refusing values a reader would refuse or change.
+   */
+  private static final class Walk {
+    private final Path file;
+    private final long charsLimit;
+    private final boolean writing;
+    private final int maxNameLength;
+    private final int maxNumberLength;
+    int keys;
+    long keyChars;
+    boolean dottedNames;
+
+    Walk(Path file, long charsLimit, boolean writing, int maxNameLength, int maxNumberLength) {
+      this.file = file;
+      this.charsLimit = charsLimit;
+      this.writing = writing;
+      this.maxNameLength = maxNameLength;
+      this.maxNumberLength = maxNumberLength;
+    }
+
+    void root(ObjectNode root) {
+      for (Map.Entry<String, JsonNode> e : root.properties()) {
+        try {
+          visit(e.getValue(), name(e.getKey()));
+        } catch (BadValue b) {
+          throw b.name(e.getKey());
+        }
+      }
+    }
+
+    private void visit(JsonNode node, long keyLength) {
+      if (node.isObject() && !node.isEmpty()) {
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+          try {
+            visit(e.getValue(), keyLength + 1 + name(e.getKey()));
+          } catch (BadValue b) {
+            throw b.name(e.getKey());
+          }
+        }
+      } else if (node.isArray() && !node.isEmpty()) {
+        for (int i = 0; i < node.size(); i++) {
+          try {
+            visit(node.get(i), keyLength + 2 + digits(i));
+          } catch (BadValue b) {
+            throw b.index(i);
+          }
+        }
+      } else {
+        key(keyLength);
+        value(node);
+      }
+    }
+
+    private void key(long keyLength) {
+      keys++;
+      keyChars += keyLength;
+      if (keys > MAX_FLATTENED_KEYS || keyChars > charsLimit) {
+        String message =
+            "document too costly to flatten: path="
+                + file
+                + (keys > MAX_FLATTENED_KEYS
+                    ? " flattenedKeys>" + MAX_FLATTENED_KEYS + " limit=" + MAX_FLATTENED_KEYS
+                    : " flattenedKeyChars>" + charsLimit + " limit=" + charsLimit)
+                + " (FORMAT.md: at most "
+                + MAX_FLATTENED_KEYS
+                + " keys of at most "
+                + FLAT_CHARS_PER_BYTE
+                + " characters per document byte plus "
+                + FLAT_CHARS_FLOOR
+                + ", "
+                + MAX_FLAT_CHARS
+                + " in all)";
+        throw writing
+            ? new DocumentTooLargeException(file, message)
+            : new InvalidDocumentException(file, message);
+      }
+    }
+
+    /** The code points of a property name; notes names that make flattening ambiguous. */
+    private long name(String name) {
+      int length = name.length();
+      if (writing && length > maxNameLength) {
+        throw new BadValue("name-too-long length=" + length + " limit=" + maxNameLength);
+      }
+      if (length == 0) {
+        dottedNames = true;
+      }
+      int pairs = 0;
+      for (int i = 0; i < length; i++) {
+        char c = name.charAt(i);
+        if (c == '.' || c == '[') {
+          dottedNames = true;
+        } else if (Character.isSurrogate(c)) {
+          if (Character.isHighSurrogate(c)
+              && i + 1 < length
+              && Character.isLowSurrogate(name.charAt(i + 1))) {
+            pairs++;
+            i++;
+          } else if (writing) {
+            throw new BadValue("lone-surrogate-in-name");
+          }
+        }
+      }
+      return (long) length - pairs;
+    }
+
+    private void value(JsonNode node) {
+      if (!node.isNumber()) {
+        if (writing && node.isString() && hasLoneSurrogate(node.stringValue())) {
+          throw new BadValue("lone-surrogate-in-string");
+        }
+        return;
+      }
+      if (node.isFloatingPointNumber() && !node.isBigDecimal()) {
+        double d = node.doubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          throw new BadValue("non-finite-number");
+        }
+      } else if (node.isBigDecimal()) {
+        BigDecimal d = node.decimalValue();
+        if (Math.abs((long) d.scale()) > MAX_DECIMAL_SCALE) {
+          throw new BadValue("exponent-out-of-range limit=" + MAX_DECIMAL_SCALE);
+        }
+        if (writing && d.precision() > 18 && d.toString().length() > maxNumberLength) {
+          throw new BadValue("number-too-long limit=" + maxNumberLength);
+        }
+      } else if (writing && node.isBigInteger() && node.bigIntegerValue().bitLength() > 63) {
+        if (node.bigIntegerValue().toString().length() > maxNumberLength) {
+          throw new BadValue("number-too-long limit=" + maxNumberLength);
+        }
+      }
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+      for (int i = 0, n = s.length(); i < n; i++) {
+        char c = s.charAt(i);
+        if (Character.isSurrogate(c)) {
+          if (!Character.isHighSurrogate(c)
+              || i + 1 >= n
+              || !Character.isLowSurrogate(s.charAt(i + 1))) {
+            return true;
+          }
+          i++;
+        }
+      }
+      return false;
+    }
+
+    private static int digits(int i) {
+      int digits = 1;
+      while (i >= 10) {
+        i /= 10;
+        digits++;
+      }
+      return digits;
     }
   }
 
@@ -135,44 +440,94 @@ final class Documents {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
+  /**
+   * What a Jackson error says and where, without quoting the document: Jackson puts tokens and
+   * values in its messages ({@code Unrecognized token 'hunter2'}), so only the words before the
+   * first quote, parenthesis or colon are kept, with the line, column and byte offset. A limit
+   * Jackson enforces is described in full: those messages hold only numbers and names of limits.
+   */
+  static String describe(JacksonException e) {
+    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    String what;
+    if (e instanceof StreamConstraintsException) {
+      what = original;
+    } else {
+      int cut = original.length();
+      for (char c : new char[] {'\'', '"', '(', ':', '`', '\n'}) {
+        int at = original.indexOf(c);
+        if (at >= 0 && at < cut) {
+          cut = at;
+        }
+      }
+      what = original.substring(0, cut).strip();
+      if (what.isEmpty()) {
+        what = e.getClass().getSimpleName();
+      }
+    }
+    StringBuilder s = new StringBuilder(what.replace('\n', ' '));
+    TokenStreamLocation at = e.getLocation();
+    if (at != null && at != TokenStreamLocation.NA) {
+      if (at.getLineNr() > 0) {
+        s.append(" line=").append(at.getLineNr());
+      }
+      if (at.getColumnNr() > 0) {
+        s.append(" column=").append(at.getColumnNr());
+      }
+      if (at.getByteOffset() >= 0) {
+        s.append(" offset=").append(at.getByteOffset());
+      }
+    }
+    return s.toString();
+  }
+
   // ---- flattening and diff
 
   /**
    * Flattens a tree to Spring-style keys, as Spring Boot flattens JSON property sources: nested
-   * objects join with {@code .}, array elements get {@code [i]}; leaves are String, Number, Boolean
-   * or null, and empty objects and arrays stay as an empty Map or List.
+   * objects join with {@code .}, array elements get {@code [i]}; leaves are String, Number (see
+   * {@link #leaf}), Boolean or null, and empty objects and arrays stay as an empty Map or List.
    */
   static Map<String, Object> flatten(JsonNode root) {
-    Map<String, Object> flat = new LinkedHashMap<>();
+    return flatten(root, 16);
+  }
+
+  static Map<String, Object> flatten(JsonNode root, int expectedKeys) {
+    Map<String, Object> flat = new LinkedHashMap<>(Math.max(16, expectedKeys * 4 / 3 + 1));
+    StringBuilder key = new StringBuilder(64);
     for (Map.Entry<String, JsonNode> e : root.properties()) {
-      flatten(e.getKey(), e.getValue(), flat);
+      key.setLength(0);
+      key.append(e.getKey());
+      flatten(key, e.getValue(), flat);
     }
     return Collections.unmodifiableMap(flat);
   }
 
-  private static void flatten(String key, JsonNode node, Map<String, Object> flat) {
-    if (node.isObject()) {
-      if (node.isEmpty()) {
-        flat.put(key, Map.of());
-        return;
-      }
+  private static void flatten(StringBuilder key, JsonNode node, Map<String, Object> flat) {
+    int length = key.length();
+    if (node.isObject() && !node.isEmpty()) {
       for (Map.Entry<String, JsonNode> e : node.properties()) {
-        flatten(key + "." + e.getKey(), e.getValue(), flat);
+        key.setLength(length);
+        key.append('.').append(e.getKey());
+        flatten(key, e.getValue(), flat);
       }
-    } else if (node.isArray()) {
-      if (node.isEmpty()) {
-        flat.put(key, List.of());
-        return;
-      }
+    } else if (node.isArray() && !node.isEmpty()) {
       for (int i = 0; i < node.size(); i++) {
-        flatten(key + "[" + i + "]", node.get(i), flat);
+        key.setLength(length);
+        key.append('[').append(i).append(']');
+        flatten(key, node.get(i), flat);
       }
     } else {
-      flat.put(key, leaf(node));
+      flat.put(key.toString(), leaf(node));
     }
   }
 
-  private static Object leaf(JsonNode node) {
+  /**
+   * The flattened value of a leaf, the same whether the tree was parsed or built by this process:
+   * an integer is an Integer, Long or BigInteger, the smallest that holds it (as a parser gives
+   * it); any other number is the exact BigDecimal of its JSON text; an empty object or array is an
+   * empty Map or List.
+   */
+  static Object leaf(JsonNode node) {
     if (node.isNull() || node.isMissingNode()) {
       return null;
     }
@@ -180,12 +535,106 @@ final class Documents {
       return node.booleanValue();
     }
     if (node.isNumber()) {
-      return node.numberValue();
+      return number(node);
     }
     if (node.isString()) {
       return node.stringValue();
     }
+    if (node.isObject()) {
+      return Map.of();
+    }
+    if (node.isArray()) {
+      return List.of();
+    }
     return node.toString();
+  }
+
+  private static Number number(JsonNode node) {
+    if (node.isIntegralNumber()) {
+      if (node.isBigInteger()) {
+        BigInteger big = node.bigIntegerValue();
+        if (big.bitLength() > 63) {
+          return big;
+        }
+        return narrow(big.longValue());
+      }
+      return narrow(node.longValue());
+    }
+    if (node.isBigDecimal()) {
+      return node.decimalValue();
+    }
+    // A double or float this process put in the tree: the value of the text it is written as.
+    return new BigDecimal(
+        node.isFloat() ? Float.toString(node.floatValue()) : Double.toString(node.doubleValue()));
+  }
+
+  private static Number narrow(long value) {
+    if (value == (int) value) {
+      return Integer.valueOf((int) value);
+    }
+    return Long.valueOf(value);
+  }
+
+  /** What {@link #lookup} returns for a key that is not in the flattened document. */
+  static final Object ABSENT = new Object();
+
+  /**
+   * The flattened value of {@code key} found by walking the tree, without flattening it: the same
+   * as {@code flatten(root).get(key)} (or {@link #ABSENT}) for a document without empty names or
+   * names holding {@code .} or {@code [} (the caller checks). Only the canonical form of a key is
+   * found, as in the flattened map: {@code a[1]}, never {@code a[01]} nor {@code a[b]}.
+   */
+  static Object lookup(ObjectNode root, String key) {
+    JsonNode node = root;
+    int n = key.length();
+    int i = 0;
+    while (i < n) {
+      if (node.isObject() && !node.isEmpty()) {
+        if (node != root) {
+          if (key.charAt(i) != '.') {
+            return ABSENT;
+          }
+          i++;
+        }
+        int end = i;
+        while (end < n && key.charAt(end) != '.' && key.charAt(end) != '[') {
+          end++;
+        }
+        if (end == i) {
+          return ABSENT;
+        }
+        node = node.get(key.substring(i, end));
+        if (node == null) {
+          return ABSENT;
+        }
+        i = end;
+      } else if (node.isArray() && !node.isEmpty()) {
+        if (key.charAt(i) != '[') {
+          return ABSENT;
+        }
+        long index = 0;
+        int digits = 0;
+        int j = i + 1;
+        for (; j < n && key.charAt(j) >= '0' && key.charAt(j) <= '9'; j++) {
+          if (digits > 0 && index == 0 || digits >= 10) {
+            return ABSENT;
+          }
+          index = index * 10 + (key.charAt(j) - '0');
+          digits++;
+        }
+        if (digits == 0 || j >= n || key.charAt(j) != ']' || index >= node.size()) {
+          return ABSENT;
+        }
+        node = node.get((int) index);
+        i = j + 1;
+      } else {
+        return ABSENT;
+      }
+    }
+    if (node == root || (node.isContainer() && !node.isEmpty())) {
+      return ABSENT;
+    }
+    return leaf(node);
   }
 
   /** The keys that differ between two flattened documents. */
@@ -205,10 +654,120 @@ final class Documents {
         removed.add(key);
       }
     }
+    return keys(added, removed, changed);
+  }
+
+  /**
+   * The flattened keys that differ between two trees, found by walking both side by side: equal
+   * subtrees cost a comparison and build no key, so a few changes in a large document build only
+   * their own keys. Gives the same result as {@link #diff} of the two flattened documents when no
+   * property name holds {@code .} or {@code [} (the caller checks).
+   */
+  static ChangedKeys diffTrees(ObjectNode before, ObjectNode after) {
+    TreeDiff d = new TreeDiff();
+    StringBuilder key = new StringBuilder(64);
+    d.objects(key, before, after, true);
+    return keys(d.added, d.removed, d.changed);
+  }
+
+  private static ChangedKeys keys(
+      TreeSet<String> added, TreeSet<String> removed, TreeSet<String> changed) {
     if (added.isEmpty() && removed.isEmpty() && changed.isEmpty()) {
       return ChangedKeys.NONE;
     }
     return new ChangedKeys(added, removed, changed);
+  }
+
+  private static final class TreeDiff {
+    final TreeSet<String> added = new TreeSet<>();
+    final TreeSet<String> removed = new TreeSet<>();
+    final TreeSet<String> changed = new TreeSet<>();
+
+    void objects(StringBuilder key, JsonNode before, JsonNode after, boolean root) {
+      int length = key.length();
+      for (Map.Entry<String, JsonNode> e : after.properties()) {
+        child(key, length, root);
+        key.append(e.getKey());
+        JsonNode old = before.get(e.getKey());
+        if (old == null) {
+          collect(key, e.getValue(), added);
+        } else {
+          node(key, old, e.getValue());
+        }
+      }
+      for (Map.Entry<String, JsonNode> e : before.properties()) {
+        if (!after.has(e.getKey())) {
+          child(key, length, root);
+          key.append(e.getKey());
+          collect(key, e.getValue(), removed);
+        }
+      }
+      key.setLength(length);
+    }
+
+    private static void child(StringBuilder key, int length, boolean root) {
+      key.setLength(length);
+      if (!root) {
+        key.append('.');
+      }
+    }
+
+    void node(StringBuilder key, JsonNode before, JsonNode after) {
+      if (before == after) {
+        return;
+      }
+      boolean beforeLeaf = !before.isContainer() || before.isEmpty();
+      boolean afterLeaf = !after.isContainer() || after.isEmpty();
+      if (beforeLeaf && afterLeaf) {
+        if (!Objects.equals(leaf(before), leaf(after))) {
+          changed.add(key.toString());
+        }
+      } else if (beforeLeaf || afterLeaf) {
+        collect(key, before, removed);
+        collect(key, after, added);
+      } else if (before.isObject() && after.isObject()) {
+        objects(key, before, after, false);
+      } else if (before.isArray() && after.isArray()) {
+        int length = key.length();
+        int common = Math.min(before.size(), after.size());
+        for (int i = 0; i < Math.max(before.size(), after.size()); i++) {
+          key.setLength(length);
+          key.append('[').append(i).append(']');
+          if (i < common) {
+            node(key, before.get(i), after.get(i));
+          } else if (i < after.size()) {
+            collect(key, after.get(i), added);
+          } else {
+            collect(key, before.get(i), removed);
+          }
+        }
+        key.setLength(length);
+      } else {
+        collect(key, before, removed);
+        collect(key, after, added);
+      }
+    }
+
+    /** Adds the flattened keys of a subtree at {@code key} to {@code into}. */
+    private static void collect(StringBuilder key, JsonNode node, TreeSet<String> into) {
+      int length = key.length();
+      if (node.isObject() && !node.isEmpty()) {
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+          key.setLength(length);
+          key.append('.').append(e.getKey());
+          collect(key, e.getValue(), into);
+        }
+      } else if (node.isArray() && !node.isEmpty()) {
+        for (int i = 0; i < node.size(); i++) {
+          key.setLength(length);
+          key.append('[').append(i).append(']');
+          collect(key, node.get(i), into);
+        }
+      } else {
+        into.add(key.toString());
+      }
+      key.setLength(length);
+    }
   }
 
   // ---- RFC 7386 JSON Merge Patch

@@ -16,7 +16,16 @@ import tools.jackson.databind.node.ObjectNode;
  * One committed version of the document, as read from the file. Immutable: the accessors that
  * return trees or bytes return copies.
  *
- * <p>Safe to share between threads.
+ * <p>Safe to share between threads. The document is parsed and checked once, when the version is
+ * read; the flattened view is computed once, on first use of {@link #flat()} by whichever thread
+ * asks first. A few {@link #get(String)} and {@link #contains(String)} calls walk the tree instead
+ * (a listener that reads two keys of a new version never pays for flattening it); a snapshot looked
+ * up more often is flattened.
+ *
+ * <p>Numbers keep the value written in the document: in {@link #flat()} and {@link #get(String)} an
+ * integer is an Integer, Long or BigInteger (the smallest that holds it) and any other number a
+ * {@link java.math.BigDecimal} equal to its JSON text ({@code 1e400}, {@code
+ * 0.30000000000000000001} and {@code 0.1} exactly).
  */
 public final class Snapshot {
 
@@ -26,8 +35,14 @@ public final class Snapshot {
   private final UUID writerId;
   private final byte[] bytes;
   private final ObjectNode tree;
-  private final Map<String, Object> flat;
   private final JsonMapper mapper;
+  private volatile Documents.Shape shape;
+  private volatile Map<String, Object> flat;
+
+  /** Lookups answered by walking the tree; racy on purpose, it only decides when to flatten. */
+  private int walks;
+
+  private static final int WALKS_BEFORE_FLATTEN = 16;
 
   private Snapshot(
       Path file,
@@ -36,6 +51,7 @@ public final class Snapshot {
       UUID writerId,
       byte[] bytes,
       ObjectNode tree,
+      Documents.Shape shape,
       JsonMapper mapper) {
     this.file = file;
     this.version = version;
@@ -43,13 +59,15 @@ public final class Snapshot {
     this.writerId = writerId;
     this.bytes = bytes;
     this.tree = tree;
-    this.flat = Documents.flatten(tree);
+    this.shape = shape;
     this.mapper = mapper;
   }
 
   /**
-   * A version read from a file: checks the bytes against FORMAT.md's document rules and builds the
-   * snapshot, or throws {@link InvalidDocumentException} naming the file.
+   * A version read from a file: checks the bytes against FORMAT.md's document rules (strict UTF-8,
+   * JSON within the parser's limits, an object at the root, the flattened size bound) and builds
+   * the snapshot, or throws {@link InvalidDocumentException} naming the file. The bytes are parsed
+   * here and never again; nothing is flattened yet.
    */
   static Snapshot read(
       Path file,
@@ -59,8 +77,9 @@ public final class Snapshot {
       byte[] bytes,
       Documents documents,
       JsonMapper mapper) {
-    ObjectNode tree = documents.parse(file, bytes);
-    return new Snapshot(file, version, publishedAtMicros, writerId, bytes, tree, mapper);
+    Documents.Parsed parsed = documents.parseChecked(file, bytes);
+    return new Snapshot(
+        file, version, publishedAtMicros, writerId, bytes, parsed.tree(), parsed.shape(), mapper);
   }
 
   /**
@@ -75,7 +94,7 @@ public final class Snapshot {
       byte[] bytes,
       ObjectNode tree,
       JsonMapper mapper) {
-    return new Snapshot(file, version, publishedAtMicros, writerId, bytes, tree, mapper);
+    return new Snapshot(file, version, publishedAtMicros, writerId, bytes, tree, null, mapper);
   }
 
   /** The snapshot of a file that has no version yet: version 0, an empty object. */
@@ -87,6 +106,7 @@ public final class Snapshot {
         null,
         "{}".getBytes(StandardCharsets.UTF_8),
         JsonNodeFactory.instance.objectNode(),
+        new Documents.Shape(0, 0, false),
         mapper);
   }
 
@@ -141,17 +161,72 @@ public final class Snapshot {
    * null values; unmodifiable, in document order.
    */
   public Map<String, Object> flat() {
-    return flat;
+    Map<String, Object> result = flat;
+    if (result == null) {
+      synchronized (this) {
+        result = flat;
+        if (result == null) {
+          result = Documents.flatten(tree, shape().keys());
+          flat = result;
+        }
+      }
+    }
+    return result;
   }
 
   /** The flattened value of a key (see {@link #flat()}), or null when absent. */
   public Object get(String key) {
-    return flat.get(key);
+    Map<String, Object> map = flatForLookup();
+    if (map != null) {
+      return map.get(key);
+    }
+    Object value = Documents.lookup(tree, key);
+    return value == Documents.ABSENT ? null : value;
   }
 
   /** Whether the flattened document has the key. */
   public boolean contains(String key) {
-    return flat.containsKey(key);
+    Map<String, Object> map = flatForLookup();
+    if (map != null) {
+      return map.containsKey(key);
+    }
+    return Documents.lookup(tree, key) != Documents.ABSENT;
+  }
+
+  /**
+   * The flattened map when a lookup should use it: once it exists, once the document has names that
+   * make a tree walk ambiguous, or after {@link #WALKS_BEFORE_FLATTEN} lookups (a snapshot read
+   * often is worth flattening; one read once, as a listener does, is not).
+   */
+  private Map<String, Object> flatForLookup() {
+    Map<String, Object> result = flat;
+    if (result != null) {
+      return result;
+    }
+    if (shape().dottedNames() || ++walks > WALKS_BEFORE_FLATTEN) {
+      return flat();
+    }
+    return null;
+  }
+
+  /** The walk of the document: parsed versions have it, written ones compute it on first use. */
+  Documents.Shape shape() {
+    Documents.Shape result = shape;
+    if (result == null) {
+      result = Documents.shape(tree);
+      shape = result;
+    }
+    return result;
+  }
+
+  /** Whether the flattened view has been computed (it never is until someone asks). */
+  boolean isFlattened() {
+    return flat != null;
+  }
+
+  /** The parsed document itself, not a copy: for diffs inside the package, never modified. */
+  ObjectNode treeView() {
+    return tree;
   }
 
   /**
@@ -194,8 +269,7 @@ public final class Snapshot {
               + " version="
               + version
               + " error="
-              + Documents.oneLine(e),
-          e);
+              + Documents.describe(e));
     }
   }
 

@@ -207,7 +207,7 @@ class JsonMmapEndpointTest {
 
     assertThat(writer.snapshot().flat())
         .containsEntry("feature.enabled", true)
-        .containsEntry("feature.ratio", 0.5)
+        .containsEntry("feature.ratio", new java.math.BigDecimal("0.5"))
         .containsEntry("limits[0]", 3)
         .doesNotContainKey("limits[1]")
         .containsEntry("count", 42)
