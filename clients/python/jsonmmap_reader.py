@@ -18,6 +18,7 @@ As a module:
 """
 
 import argparse
+import decimal
 import json
 import os
 import re
@@ -57,6 +58,15 @@ DATA_ALIGNMENT = 8
 # record the writer's (a 1.0 file): a corrupt length never drives a huge copy.
 DEFAULT_MAX_LENGTH = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 1.0
+
+# FORMAT.md section 4: bounds every reader enforces, so that taking in a version costs time and
+# memory linear in its size, whatever its shape, and Java and Python agree on what is valid.
+MAX_NUMBER_LENGTH = 1000
+MAX_DECIMAL_SCALE = 100000
+MAX_FLATTENED_KEYS = 2097152
+FLAT_CHARS_PER_BYTE = 32
+FLAT_CHARS_FLOOR = 1048576
+MAX_FLAT_CHARS = 134217728
 
 _WORD = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
@@ -371,6 +381,8 @@ class Reader:
                 data.decode("utf-8"),
                 object_pairs_hook=_unique_keys,
                 parse_constant=_no_constants,
+                parse_float=_exact_decimal,
+                parse_int=_exact_int,
             )
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             raise JsonMmapError(
@@ -385,6 +397,13 @@ class Reader:
                 self.path,
                 "document root must be a JSON object: path=%s root=%s"
                 % (self.path, _kind(document)),
+            )
+        problem = _flattened_size_problem(document, len(data))
+        if problem:
+            raise JsonMmapError(
+                "invalid",
+                self.path,
+                "document too costly to flatten: path=%s size=%d %s" % (self.path, len(data), problem),
             )
         return document
 
@@ -414,6 +433,68 @@ def _unique_keys(pairs):
             raise ValueError("duplicate key %r" % key)
         result[key] = value
     return result
+
+
+def _exact_decimal(text):
+    # Numbers are exact decimal values (FORMAT.md section 4): never a float that rounds.
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ValueError("number longer than %d characters" % MAX_NUMBER_LENGTH)
+    value = decimal.Decimal(text)
+    if abs(value.as_tuple().exponent) > MAX_DECIMAL_SCALE:
+        raise ValueError("decimal exponent beyond %d" % MAX_DECIMAL_SCALE)
+    return value
+
+
+def _exact_int(text):
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ValueError("number longer than %d characters" % MAX_NUMBER_LENGTH)
+    return int(text)
+
+
+def _flattened_size_problem(document, size):
+    """The bound of FORMAT.md section 4 on the flattened document, without building it."""
+    limit = min(MAX_FLAT_CHARS, FLAT_CHARS_FLOOR + FLAT_CHARS_PER_BYTE * size)
+    keys = 0
+    chars = 0
+    stack = [(len(name), value) for name, value in document.items()]
+    while stack:
+        length, value = stack.pop()
+        if isinstance(value, dict) and value:
+            stack.extend((length + 1 + len(name), child) for name, child in value.items())
+        elif isinstance(value, list) and value:
+            stack.extend((length + 2 + len(str(i)), child) for i, child in enumerate(value))
+        else:
+            keys += 1
+            chars += length
+            if keys > MAX_FLATTENED_KEYS:
+                return "flattenedKeys>%d limit=%d" % (MAX_FLATTENED_KEYS, MAX_FLATTENED_KEYS)
+            if chars > limit:
+                return "flattenedKeyChars>%d limit=%d" % (limit, limit)
+    return None
+
+
+def _json(value, out):
+    """Compact JSON with numbers exactly as read (the json module cannot write a Decimal)."""
+    if isinstance(value, dict):
+        out.append("{")
+        for i, (name, child) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            out.append(json.dumps(name))
+            out.append(":")
+            _json(child, out)
+        out.append("}")
+    elif isinstance(value, list):
+        out.append("[")
+        for i, child in enumerate(value):
+            if i:
+                out.append(",")
+            _json(child, out)
+        out.append("]")
+    elif isinstance(value, decimal.Decimal):
+        out.append(str(value))
+    else:
+        out.append(json.dumps(value))
 
 
 def _no_constants(name):
@@ -463,10 +544,9 @@ def _safe(text):
 def _line(version, published, document):
     # ensure_ascii escapes C0 and everything beyond ASCII; DEL is ASCII, so escape it here (it
     # can only occur inside a string, where \u007f is the same character).
-    return json.dumps(
-        {"version": version, "publishedAtMicros": published, "document": document},
-        separators=(",", ":"),
-    ).replace("\x7f", "\\u007f")
+    out = []
+    _json({"version": version, "publishedAtMicros": published, "document": document}, out)
+    return "".join(out).replace("\x7f", "\\u007f")
 
 
 def _loop(reader, count, timeout, out, err):

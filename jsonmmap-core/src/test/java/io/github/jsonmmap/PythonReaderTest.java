@@ -77,6 +77,50 @@ class PythonReaderTest {
   }
 
   @Test
+  void pythonReaderKeepsNumbersExactlyAsTheJavaWriterDoes() {
+    Path file = dir.resolve("config.json");
+    try (JsonMmapFile writer = openWriter(file, 256 * 1024)) {
+      writer.publish(
+          Documents.defaultMapper()
+              .readTree(
+                  "{\"big\":1e400,\"tiny\":1e-400,\"third\":0.30000000000000000001,"
+                      + "\"scale\":1.10,\"long\":123456789012345678901234567890}"));
+    }
+
+    Result result = runPython(file.toString());
+
+    assertThat(result.exit()).as(result.describe()).isZero();
+    assertThat(result.stdout())
+        .contains("\"big\":1E+400")
+        .contains("\"tiny\":1E-400")
+        .contains("\"third\":0.30000000000000000001")
+        .contains("\"scale\":1.10")
+        .contains("\"long\":123456789012345678901234567890");
+  }
+
+  @Test
+  void pythonReaderRefusesADocumentBeyondTheFlattenedSizeBound() throws IOException {
+    Path file = dir.resolve("config.json");
+    try (JsonMmapFile writer = openWriter(file, 1024 * 1024)) {
+      writer.publish(document("a", 1));
+    }
+    // One 10,000-character key prefix over 20,000 leaves: small bytes, huge flattened keys. The
+    // Java writer refuses it, so plant it raw, as another writer could.
+    StringBuilder json = new StringBuilder("{\"").append("k".repeat(10_000)).append("\":[");
+    for (int i = 0; i < 20_000; i++) {
+      json.append(i == 0 ? "0" : ",0");
+    }
+    json.append("]}");
+    byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    FileSurgery.commitNextVersion(file, bytes, FileSurgery.crc32(bytes));
+
+    Result result = runPython(file.toString());
+
+    assertThat(result.exit()).as(result.describe()).isEqualTo(1);
+    assertThat(result.stderr()).contains("too costly to flatten").doesNotContain("kkkk");
+  }
+
+  @Test
   void pythonReaderReadsADocumentWrittenAfterTheFileGrew() {
     Path file = dir.resolve("grown.json");
     Snapshot published;

@@ -18,6 +18,7 @@ import tools.jackson.core.util.Separators;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -25,11 +26,18 @@ import tools.jackson.databind.node.ObjectNode;
 /** Reading JSON given on the command line and printing JSON the way jq does. Stateless. */
 final class Json {
 
-  /** Strict: duplicate keys and trailing tokens are errors, so "1 2" is not taken as 1. */
+  /**
+   * Strict: duplicate keys and trailing tokens are errors, so "1 2" is not taken as 1. Numbers are
+   * kept exactly as written (no double that overflows to Infinity or loses digits), as the library
+   * keeps them.
+   */
   static final JsonMapper MAPPER =
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
           .build();
 
   /**
