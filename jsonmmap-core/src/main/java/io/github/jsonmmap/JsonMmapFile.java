@@ -196,15 +196,18 @@ public final class JsonMmapFile implements AutoCloseable {
 
   /** Age of the writer heartbeat in the header; empty when no writer ever beat or no file. */
   public Optional<Duration> writerHeartbeatAge() {
-    MappedRegion r = ctx.region;
-    if (r == null || readerRole.isTruncated()) {
-      return Optional.empty();
-    }
+    ctx.mappingLock.lock();
     try {
+      MappedRegion r = ctx.region;
+      if (r == null || readerRole.isTruncated()) {
+        return Optional.empty();
+      }
       long beat = r.longAcquire(HEARTBEAT_OFFSET);
       return beat == 0 ? Optional.empty() : Optional.of(Units.ageOf(beat));
     } catch (InternalError e) {
       return Optional.empty();
+    } finally {
+      ctx.mappingLock.unlock();
     }
   }
 
@@ -221,14 +224,19 @@ public final class JsonMmapFile implements AutoCloseable {
   /** What the header says now (see {@link #inspect(Path)}). */
   public FileInfo info() {
     ctx.checkNotClosed();
-    readerRole.checkNotTruncated();
-    MappedRegion r = ctx.region;
-    if (r == null) {
-      throw ctx.lastError != null
-          ? ctx.lastError
-          : new FileMissingException(ctx.path, "file not mapped: path=" + ctx.path);
+    ctx.lock.lock();
+    try {
+      readerRole.checkNotTruncated();
+      MappedRegion r = ctx.region;
+      if (r == null) {
+        throw ctx.lastError != null
+            ? ctx.lastError
+            : new FileMissingException(ctx.path, "file not mapped: path=" + ctx.path);
+      }
+      return Inspector.inspect(ctx.path, r, ctx.fileSize(), ctx.options.maxSize());
+    } finally {
+      ctx.lock.unlock();
     }
-    return Inspector.inspect(ctx.path, r, ctx.fileSize(), ctx.options.maxSize());
   }
 
   /**
@@ -380,24 +388,44 @@ public final class JsonMmapFile implements AutoCloseable {
 
   // ---------------------------------------------------------------- roles
 
-  /** Every heartbeat interval: the writer stamps its heartbeat, a standby tries to take over. */
+  /**
+   * Every heartbeat interval: the writer proves it still is and stamps its heartbeat, a standby
+   * tries to take over. Survives whatever it can and records it: the next beat tries again.
+   */
   private void beat() {
     if (ctx.closed.get()) {
       return;
     }
-    if (ctx.writer) {
-      writerRole.heartbeat();
-      return;
-    }
-    ctx.lock.lock();
     try {
-      if (!ctx.closed.get() && !ctx.writer && writerRole.becomeWriter(false)) {
-        FileContext.LOG.log(Level.INFO, "jsonmmap: took over as writer of {0}", ctx.path);
+      if (ctx.writer) {
+        writerRole.heartbeat();
+        return;
+      }
+      if (ctx.options.role() != Role.AUTO) {
+        // A writer fenced off by another stays a reader: taking over again is for standbys.
+        return;
+      }
+      ctx.lock.lock();
+      try {
+        if (!ctx.closed.get() && !ctx.writer && writerRole.becomeWriter(false)) {
+          FileContext.LOG.log(Level.INFO, "jsonmmap: took over as writer of {0}", ctx.path);
+        }
+      } finally {
+        ctx.lock.unlock();
       }
     } catch (JsonMmapException e) {
       ctx.record(e);
-    } finally {
-      ctx.lock.unlock();
+    } catch (Throwable e) {
+      ctx.record(
+          new JsonMmapException(
+              "heartbeat",
+              ctx.path,
+              (ctx.writer ? "writer heartbeat failed: path=" : "standby takeover failed: path=")
+                  + ctx.path
+                  + " error="
+                  + e.getClass().getName()
+                  + " (trying again at the next heartbeat)",
+              e));
     }
   }
 
@@ -437,13 +465,25 @@ public final class JsonMmapFile implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    boolean spinning = spinThread != null && spinThread.isAlive();
     ctx.lock.lock();
     try {
-      ctx.writer = false;
-      writerRole.releaseLock();
+      writerRole.close();
       FileContext.closeQuietly(ctx.channel);
       ctx.channel = null;
-      ctx.region = null;
+      ctx.mappingLock.lock();
+      try {
+        MappedRegion r = ctx.region;
+        ctx.region = null;
+        // Every other access to the mapping holds one of the two locks held here and checks that
+        // the handle is open, so nothing can touch it after this; the spin thread holds neither,
+        // so a spin thread that did not stop keeps the mapping for the garbage collector.
+        if (r != null && !spinning) {
+          Unmapper.unmap(r.buffer());
+        }
+      } finally {
+        ctx.mappingLock.unlock();
+      }
     } finally {
       ctx.lock.unlock();
     }
