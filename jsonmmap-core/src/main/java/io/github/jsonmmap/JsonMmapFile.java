@@ -172,8 +172,16 @@ public final class JsonMmapFile implements AutoCloseable {
     ctx.listeners.remove(listener);
   }
 
-  /** The last problem met reading the file, or empty while the latest read succeeded. */
+  /**
+   * The last problem met reading the file, or empty while the latest read succeeded. A {@code
+   * WRITER} handle that another process fenced off (see {@link #isWriter()}) reports that for good:
+   * it reads on but never writes again.
+   */
   public Optional<JsonMmapException> lastError() {
+    JsonMmapException fenced = writerRole.fencedError();
+    if (fenced != null && ctx.options.role() == Role.WRITER) {
+      return Optional.of(fenced);
+    }
     return Optional.ofNullable(ctx.lastError);
   }
 

@@ -52,11 +52,17 @@ final class WriterRole {
   private long inFlightOffset;
   private long inFlightLength;
   private volatile String fencedBecause;
+  private volatile JsonMmapException fencedError;
 
   private volatile Consumer<ObjectNode> validator = tree -> {};
 
   WriterRole(FileContext ctx) {
     this.ctx = ctx;
+  }
+
+  /** Why this handle was fenced off the last time, or null when it was not (or took over since). */
+  JsonMmapException fencedError() {
+    return fencedError;
   }
 
   void setValidator(Consumer<ObjectNode> validator) {
@@ -90,6 +96,7 @@ final class WriterRole {
       throw e;
     }
     fencedBecause = null;
+    fencedError = null;
     ctx.writer = true;
     ctx.lastError = null;
     return true;
@@ -176,7 +183,9 @@ final class WriterRole {
             + (ctx.options.role() == Role.AUTO
                 ? " (another process took the file over; standing by)"
                 : " (another process took the file over; this handle now only reads)");
-    ctx.record(new JsonMmapException("fenced", ctx.path, message));
+    JsonMmapException error = new JsonMmapException("fenced", ctx.path, message);
+    fencedError = error;
+    ctx.record(error);
     return new NotWriterException(ctx.path, message);
   }
 
