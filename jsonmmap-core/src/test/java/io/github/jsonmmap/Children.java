@@ -351,6 +351,12 @@ final class Children {
         boolean writing = false;
         for (long n = 0; !java.nio.file.Files.exists(stop) && System.nanoTime() < end; n++) {
           if (!member.isWriter()) {
+            if (writing) {
+              // Fenced off by the heartbeat's check, before a publish found out.
+              fenced++;
+              OUT.println(
+                  "fenced " + member.lastError().map(Throwable::getMessage).orElse("(no error)"));
+            }
             writing = false;
             Thread.onSpinWait();
             java.util.concurrent.locks.LockSupport.parkNanos(200_000);

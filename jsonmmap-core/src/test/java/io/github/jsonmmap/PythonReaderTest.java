@@ -275,8 +275,8 @@ class PythonReaderTest {
     assertThat(result.stderr().strip())
         .contains(file.toString())
         .contains("version")
-        .contains("fileVersion=2.0")
-        .contains("supportedVersion=1.0");
+        .contains("fileVersion=2.1")
+        .contains("supportedVersion=1.");
     assertThat(result.stderr().strip().lines()).hasSize(1);
   }
 
