@@ -27,7 +27,10 @@ import tools.jackson.databind.node.ObjectNode;
  * read-modify-write updates, RFC 7386 merge patches and single-key edits.
  *
  * <p>Safe to call from any thread. Writes through one handle are serialised; one process per file
- * holds the writer role (an OS lock on the sidecar file {@code <file>.lock}).
+ * holds the writer role (an OS lock on the sidecar file {@code <file>.lock}), and proves before
+ * every publish and heartbeat that it still does: a writer that finds the lock file deleted or
+ * replaced, or another writer's epoch in the header, steps down (see {@link #isWriter()} and
+ * FORMAT.md section 7.1).
  *
  * <pre>{@code
  * try (JsonMmapFile file = JsonMmapFile.open(JsonMmapOptions.of(path, Role.WRITER))) {
@@ -123,7 +126,11 @@ public final class JsonMmapFile implements AutoCloseable {
     return ctx.options;
   }
 
-  /** Whether this process holds the writer role now (a standby becomes writer on takeover). */
+  /**
+   * Whether this process holds the writer role now (a standby becomes writer on takeover; a writer
+   * fenced off by another stops being one: an {@code AUTO} handle stands by again, a {@code WRITER}
+   * handle keeps reading and reports the fencing in {@link #lastError()}).
+   */
   public boolean isWriter() {
     return ctx.writer;
   }
@@ -278,7 +285,8 @@ public final class JsonMmapFile implements AutoCloseable {
    * Always makes a new version, even when nothing changed.
    *
    * @return the new snapshot, committed: readers see it or a later one from now on
-   * @throws NotWriterException when this process does not hold the writer role
+   * @throws NotWriterException when this process does not hold the writer role, or finds that it
+   *     lost it (fenced off by another writer); nothing it wrote is then visible
    * @throws DocumentTooLargeException when it does not fit; nothing is written
    */
   public Snapshot publish(Object document) {

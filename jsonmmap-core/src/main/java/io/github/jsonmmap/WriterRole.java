@@ -123,7 +123,7 @@ final class WriterRole {
   private NotWriterException notWriter() {
     String holder = "";
     MappedRegion r = ctx.region;
-    if (r != null) {
+    if (r != null && ctx.fileSize() >= MIN_HEADER_LENGTH) {
       holder = " writer=\"" + Protocol.readWriterInfo(r) + "\"";
     }
     String fenced = fencedBecause;
