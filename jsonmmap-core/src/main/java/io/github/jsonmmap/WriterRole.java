@@ -672,7 +672,10 @@ final class WriterRole {
             + "\" writerId="
             + id
             + " heartbeatAge="
-            + heartbeatAge);
+            + heartbeatAge
+            + " lockHolder=\""
+            + SafeFiles.lockHolder(ctx.lockPath)
+            + "\"");
   }
 
   private void openForWriting() {
