@@ -319,7 +319,7 @@ class PythonReaderTest {
     assertThat(result.stderr().strip())
         .contains(file.toString())
         .contains("version")
-        .contains("fileVersion=2.0")
+        .contains("fileVersion=2.1")
         .contains("supportedVersion=1.1");
     assertThat(result.stderr().strip().lines()).hasSize(1);
   }
