@@ -11,8 +11,9 @@ import java.nio.file.Path;
 /**
  * A jsonmmap file read with positional reads ({@code pread}) into private buffers instead of
  * through a mapping: a file truncated under a reader gives a short read, which is reported as a
- * {@link CorruptFileException}, where a load from a mapped page past the end of the file is SIGBUS
- * (an asynchronous {@link InternalError} in the JVM, death in most other languages).
+ * {@link CorruptFileException} ({@link Truncated}), where a load from a mapped page past the end of
+ * the file is SIGBUS (an asynchronous {@link InternalError} in the JVM, death in most other
+ * languages).
  *
  * <p>Each {@link #longAcquire} reads the first {@link FileLayout#MIN_HEADER_LENGTH} bytes of the
  * file (both slot descriptors included) in one call; the plain loads after it return fields of that
@@ -22,6 +23,15 @@ import java.nio.file.Path;
  * volatile field. The caller owns the channel.
  */
 final class FileRegion implements ReadRegion {
+
+  /** A read that found the file shorter than it was: someone truncated it. */
+  static final class Truncated extends CorruptFileException {
+    private static final long serialVersionUID = 1L;
+
+    Truncated(Path file, String message) {
+      super(file, message);
+    }
+  }
 
   private final Path file;
   private final FileChannel channel;
@@ -79,7 +89,7 @@ final class FileRegion implements ReadRegion {
       while (target.hasRemaining()) {
         int read = channel.read(target, at);
         if (read < 0) {
-          throw new CorruptFileException(
+          throw new Truncated(
               file,
               "file was truncated under the reader: path="
                   + file

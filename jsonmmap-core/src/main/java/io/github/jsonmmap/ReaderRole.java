@@ -47,7 +47,7 @@ final class ReaderRole {
    * Whether the file was seen shorter than {@link #knownSize}: what it holds next is a new file
    * (versions may start again), so it is attached afresh once it has a header again (guarded).
    */
-  private boolean truncatedSeen;
+  private volatile boolean truncatedSeen;
 
   /** The current slot's sequence when the latest version was taken in (guarded). */
   private long seenSequence = -1;
@@ -62,6 +62,9 @@ final class ReaderRole {
    * a version above it arrives; -1 when none (guarded).
    */
   private long divergedBelow = -1;
+
+  /** The parser for documents longer than this reader's own maximum; made when first needed. */
+  private volatile Documents wideDocuments;
 
   /** The header page mapped for spin mode's load of the current word; null in other modes. */
   private volatile MappedRegion spinRegion;
@@ -78,7 +81,7 @@ final class ReaderRole {
       if (rethrow) {
         throw e;
       }
-      ctx.record(e);
+      fail(e);
     }
   }
 
@@ -163,9 +166,9 @@ final class ReaderRole {
         readAndApply(current, false);
       }
     } catch (JsonMmapException e) {
-      ctx.record(e);
+      fail(e);
     } catch (RuntimeException | Error e) {
-      ctx.record(unexpected(e));
+      fail(unexpected(e));
     } finally {
       ctx.lock.unlock();
     }
@@ -222,9 +225,9 @@ final class ReaderRole {
         readAndApply(current, false);
       }
     } catch (JsonMmapException e) {
-      ctx.record(e);
+      fail(e);
     } catch (RuntimeException | Error e) {
-      ctx.record(unexpected(e));
+      fail(unexpected(e));
     } finally {
       ctx.lock.unlock();
     }
@@ -263,10 +266,13 @@ final class ReaderRole {
         // Corrupt or invalid: read again at the poll interval, not at every event.
         ctx.seenCurrent = current;
       }
+      if (e instanceof FileRegion.Truncated) {
+        truncatedSeen = true;
+      }
       if (rethrow) {
         throw e;
       }
-      ctx.record(e);
+      fail(e);
       return;
     }
     ctx.seenCurrent = current;
@@ -336,6 +342,14 @@ final class ReaderRole {
     ctx.apply(snapshot, Units.nowMicros());
   }
 
+  /** Records a failure; one that found the file truncated makes the next look attach afresh. */
+  private void fail(JsonMmapException e) {
+    if (e instanceof FileRegion.Truncated) {
+      truncatedSeen = true;
+    }
+    ctx.record(e);
+  }
+
   /** Failures that may pass by themselves: read again at the next event or poll. */
   private static boolean mayPass(JsonMmapException e) {
     return switch (e.reason()) {
@@ -378,11 +392,29 @@ final class ReaderRole {
           content.publishedAtMicros(),
           Protocol.readWriterId(r),
           content.bytes(),
-          ctx.documents,
+          documentsFor(content.bytes().length),
           ctx.mapper);
     } catch (OutOfMemoryError e) {
       throw Protocol.tooLargeForHeap(ctx.path, content.version(), content.bytes().length, e);
     }
+  }
+
+  /**
+   * The parser for a document of {@code length} bytes: the handle's own, or, for a document longer
+   * than this reader's {@code maxSize} that the writer's maximum in the header allowed (format
+   * 1.1), one bounded by the longest document any writer can publish (the slot's length was already
+   * checked against the header's maximum).
+   */
+  private Documents documentsFor(int length) {
+    if (length <= ctx.options.maxSize()) {
+      return ctx.documents;
+    }
+    Documents wide = wideDocuments;
+    if (wide == null) {
+      wide = new Documents(ctx.options.maxNestingDepth(), Protocol.MAX_DOCUMENT_LENGTH);
+      wideDocuments = wide;
+    }
+    return wide;
   }
 
   /**
@@ -446,6 +478,12 @@ final class ReaderRole {
   }
 
   private JsonMmapException unexpected(Throwable e) {
+    if (e instanceof InternalError) {
+      // HotSpot's report of a fault on a mapped page (spin mode's header page), delivered late:
+      // the file shrank under the mapping.
+      truncatedSeen = true;
+      return truncated(spinFileSize());
+    }
     if (e instanceof OutOfMemoryError oom) {
       return new JsonMmapException(
           "too-large-for-heap",
@@ -471,39 +509,57 @@ final class ReaderRole {
   /**
    * The body of the busy-spin thread ({@link WatchMode#SPIN}): runs until the handle closes and
    * survives anything. A load of the current word from a header page whose file was truncated
-   * raises an asynchronous {@link InternalError}: the file's size is checked every few thousand
-   * spins (microseconds apart) and the fault, should one come in between, is caught and reported.
+   * raises an asynchronous {@link InternalError} that HotSpot may deliver a few instructions later,
+   * even in a catch block: the file's size is checked every few thousand spins (microseconds
+   * apart), and the fault, should one come in between, is caught wherever it surfaces and reported.
    */
   void spin() {
-    long spins = 0;
-    while (!ctx.closed.get()) {
+    while (true) {
       try {
-        MappedRegion r = spinRegion;
-        if (r == null || ctx.writer || (spins++ % SPINS_PER_SIZE_CHECK == 0 && !spinSafe())) {
-          // Nothing to follow: not attached yet or the file shrank (the watcher's poll handles
-          // both), or this standby now writes.
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-          continue;
+        if (ctx.closed.get()) {
+          return;
         }
-        long current = r.longAcquire(CURRENT_OFFSET);
-        if (current == ctx.seenCurrent) {
-          Thread.onSpinWait();
-          continue;
-        }
-        checkForChange();
-        if (ctx.seenCurrent != current && ctx.lastError != null) {
-          // A read that failed for a reason that may pass: again at the poll interval, not in a
-          // tight loop.
-          pause(ctx.options.pollInterval().toNanos());
-        }
+        spinUntilFault();
       } catch (Throwable e) {
-        ctx.record(
-            e instanceof InternalError
-                ? truncated(spinFileSize())
-                : e instanceof JsonMmapException j ? j : unexpected(e));
-        pause(TimeUnit.MILLISECONDS.toNanos(1));
+        try {
+          spinFailed(e);
+        } catch (Throwable again) {
+          // A fault delivered while reporting the last one: the next round reports what is left.
+          truncatedSeen = true;
+        }
       }
     }
+  }
+
+  /** Spins until the handle closes, or until something is thrown. */
+  private void spinUntilFault() {
+    long spins = 0;
+    while (!ctx.closed.get()) {
+      MappedRegion r = spinRegion;
+      if (r == null || ctx.writer || (spins++ % SPINS_PER_SIZE_CHECK == 0 && !spinSafe())) {
+        // Nothing to follow: not attached yet or the file shrank (the watcher's poll handles
+        // both), or this standby now writes.
+        pause(TimeUnit.MILLISECONDS.toNanos(1));
+        continue;
+      }
+      long current = r.longAcquire(CURRENT_OFFSET);
+      if (current == ctx.seenCurrent) {
+        Thread.onSpinWait();
+        continue;
+      }
+      checkForChange();
+      if (ctx.seenCurrent != current && ctx.lastError != null) {
+        // A read that failed for a reason that may pass: again at the poll interval, not in a
+        // tight loop.
+        pause(ctx.options.pollInterval().toNanos());
+      }
+    }
+  }
+
+  private void spinFailed(Throwable e) {
+    fail(e instanceof JsonMmapException j ? j : unexpected(e));
+    // spinUntilFault() checks the size before its next load rather than fault again.
+    pause(TimeUnit.MILLISECONDS.toNanos(1));
   }
 
   /** Whether the spin mapping's page lies inside the file. */
