@@ -31,6 +31,14 @@ final class FileContext {
   final Documents documents;
   final JsonMapper mapper;
   final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * Held by whoever touches {@link #region} without holding {@link #lock} (the heartbeat, the
+   * facade's header getters) and by {@code close()} while it unmaps: a use after unmap would crash
+   * the JVM. Always taken after {@link #lock}, never before it.
+   */
+  final ReentrantLock mappingLock = new ReentrantLock();
+
   final AtomicBoolean closed = new AtomicBoolean();
   final CopyOnWriteArrayList<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   final LongAdder changes = new LongAdder();

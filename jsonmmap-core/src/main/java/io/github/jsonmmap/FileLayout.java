@@ -3,14 +3,14 @@ package io.github.jsonmmap;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The binary layout of a jsonmmap file, format version 1.0. The only class that knows offsets;
+ * The binary layout of a jsonmmap file, format version 1.1. The only class that knows offsets;
  * FORMAT.md at the repository root is the normative description and agrees with this diagram.
  *
  * <p>Not instantiable: constants only. All integers are little-endian; every 8-byte field is 8-byte
  * aligned so that it can be read and written atomically.
  *
  * <pre>
- * Format v1.0 header page (HEADER_LENGTH = 4096 bytes), then the data area.
+ * Format v1.1 header page (HEADER_LENGTH = 4096 bytes), then the data area.
  *
  *   0                   8                  12                 16                 20          24
  *   +-------------------+------------------+------------------+------------------+-----------+
@@ -19,7 +19,8 @@ import java.nio.charset.StandardCharsets;
  *  24 | file length (u64)             | 32 capacity (u64)          | 40 generation (u64)   |
  *  48 | current = version &lt;&lt; 1 | slot | 56 heartbeat micros (u64)  | 64 writer id (16 B)   |
  *  80 | writer since micros (u64)     | 88 created micros (u64)    | 96 name length (u32)  |
- * 100 | writer info length (u32)      | 104..127 reserved (zero)                           |
+ * 100 | writer info length (u32)      | 104 max document size (u64, 1.1; 0 in 1.0)         |
+ * 112 | writer epoch (u64, 1.1)       | 120 closed cleanly micros (u64, 1.1; 0: not closed) |
  * 128 | name (64 B, UTF-8, zero padded)                                                    |
  * 192 | writer info (64 B, UTF-8, zero padded)                                             |
  * 256 | slot 0 descriptor (64 B)                                                           |
@@ -47,8 +48,11 @@ final class FileLayout {
   /** Major format version this code reads and writes; a different major is refused. */
   static final int MAJOR_VERSION = 1;
 
-  /** Minor format version this code writes; higher minors stay readable. */
-  static final int MINOR_VERSION = 0;
+  /**
+   * Minor format version this code writes; higher minors stay readable. 1.1 added the max document
+   * size, writer epoch and clean-close fields (zero in a 1.0 file).
+   */
+  static final int MINOR_VERSION = 1;
 
   /** Offset of the 8 magic bytes. */
   static final int MAGIC_OFFSET = 0;

@@ -38,10 +38,15 @@ final class Heartbeats {
     long nanos = interval.toNanos();
     return EXECUTOR.scheduleAtFixedRate(
         () -> {
+          // A periodic task that throws is cancelled without a word: nothing may escape.
           try {
             beat.run();
-          } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "jsonmmap heartbeat failed", e);
+          } catch (Throwable e) {
+            try {
+              LOG.log(Level.WARNING, "jsonmmap heartbeat failed", e);
+            } catch (Throwable ignored) {
+              // Even logging failed (out of memory?): the next beat tries again.
+            }
           }
         },
         nanos,

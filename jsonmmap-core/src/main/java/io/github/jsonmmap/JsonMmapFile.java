@@ -169,8 +169,16 @@ public final class JsonMmapFile implements AutoCloseable {
     ctx.listeners.remove(listener);
   }
 
-  /** The last problem met reading the file, or empty while the latest read succeeded. */
+  /**
+   * The last problem met reading the file, or empty while the latest read succeeded. A {@code
+   * WRITER} handle that another process fenced off (see {@link #isWriter()}) reports that for good:
+   * it reads on but never writes again.
+   */
   public Optional<JsonMmapException> lastError() {
+    JsonMmapException fenced = writerRole.fencedError();
+    if (fenced != null && ctx.options.role() == Role.WRITER) {
+      return Optional.of(fenced);
+    }
     return Optional.ofNullable(ctx.lastError);
   }
 
@@ -349,24 +357,44 @@ public final class JsonMmapFile implements AutoCloseable {
 
   // ---------------------------------------------------------------- roles
 
-  /** Every heartbeat interval: the writer stamps its heartbeat, a standby tries to take over. */
+  /**
+   * Every heartbeat interval: the writer proves it still is and stamps its heartbeat, a standby
+   * tries to take over. Survives whatever it can and records it: the next beat tries again.
+   */
   private void beat() {
     if (ctx.closed.get()) {
       return;
     }
-    if (ctx.writer) {
-      writerRole.heartbeat();
-      return;
-    }
-    ctx.lock.lock();
     try {
-      if (!ctx.closed.get() && !ctx.writer && writerRole.becomeWriter(false)) {
-        FileContext.LOG.log(Level.INFO, "jsonmmap: took over as writer of {0}", ctx.path);
+      if (ctx.writer) {
+        writerRole.heartbeat();
+        return;
+      }
+      if (ctx.options.role() != Role.AUTO) {
+        // A writer fenced off by another stays a reader: taking over again is for standbys.
+        return;
+      }
+      ctx.lock.lock();
+      try {
+        if (!ctx.closed.get() && !ctx.writer && writerRole.becomeWriter(false)) {
+          FileContext.LOG.log(Level.INFO, "jsonmmap: took over as writer of {0}", ctx.path);
+        }
+      } finally {
+        ctx.lock.unlock();
       }
     } catch (JsonMmapException e) {
       ctx.record(e);
-    } finally {
-      ctx.lock.unlock();
+    } catch (Throwable e) {
+      ctx.record(
+          new JsonMmapException(
+              "heartbeat",
+              ctx.path,
+              (ctx.writer ? "writer heartbeat failed: path=" : "standby takeover failed: path=")
+                  + ctx.path
+                  + " error="
+                  + e.getClass().getName()
+                  + " (trying again at the next heartbeat)",
+              e));
     }
   }
 
@@ -406,13 +434,26 @@ public final class JsonMmapFile implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    boolean spinning = spinThread != null && spinThread.isAlive();
     ctx.lock.lock();
     try {
-      ctx.writer = false;
-      writerRole.releaseLock();
+      writerRole.close();
       FileContext.closeQuietly(ctx.channel);
       ctx.channel = null;
-      ctx.region = null;
+      ctx.mappingLock.lock();
+      try {
+        MappedRegion r = ctx.region;
+        ctx.region = null;
+        // Every other access to the mapping holds one of the two locks held here and checks that
+        // the handle is open, so nothing can touch it after this; the spin thread holds neither,
+        // so a spin thread that did not stop keeps the mapping for the garbage collector.
+        if (r != null && !spinning) {
+          Unmapper.unmap(r.buffer());
+        }
+      } finally {
+        ctx.mappingLock.unlock();
+      }
+      readerRole.close(spinning);
     } finally {
       ctx.lock.unlock();
     }

@@ -424,27 +424,4 @@ final class Protocol {
       LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
     }
   }
-
-  /**
-   * Writes one version into {@code slot} with the seqlock protocol and then makes it current. The
-   * caller has made sure the bytes at [offset, offset + length) overlap nothing the current slot
-   * refers to.
-   */
-  static void writeSlot(
-      MappedRegion r, int slot, long version, long offset, byte[] bytes, long publishedAtMicros) {
-    int base = slotOffset(slot);
-    long sequence = r.longPlain(base + SLOT_SEQUENCE_OFFSET);
-    // An odd sequence left by a writer that died mid-publish moves on to the next odd value.
-    long busy = (sequence & 1) == 0 ? sequence + 1 : sequence + 2;
-    r.longOpaque(base + SLOT_SEQUENCE_OFFSET, busy);
-    VarHandle.releaseFence();
-    r.put((int) offset, bytes);
-    r.longPlain(base + SLOT_VERSION_OFFSET, version);
-    r.longPlain(base + SLOT_DATA_OFFSET, offset);
-    r.longPlain(base + SLOT_DATA_LENGTH_OFFSET, bytes.length);
-    r.longPlain(base + SLOT_PUBLISHED_OFFSET, publishedAtMicros);
-    r.intPlain(base + SLOT_CHECKSUM_OFFSET, crc32(bytes));
-    r.longRelease(base + SLOT_SEQUENCE_OFFSET, busy + 1);
-    r.longRelease(CURRENT_OFFSET, current(version, slot));
-  }
 }

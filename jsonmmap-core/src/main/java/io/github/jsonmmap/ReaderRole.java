@@ -119,7 +119,7 @@ final class ReaderRole {
               : null;
       FileChannel old = ctx.channel;
       ctx.channel = ch;
-      ctx.region = null;
+      dropWriterMapping();
       ctx.fileKey = ctx.fileKeyOrNull();
       ctx.acceptAnyVersion = true;
       file = r;
@@ -136,6 +136,36 @@ final class ReaderRole {
       if (!attached) {
         FileContext.closeQuietly(ch);
       }
+    }
+  }
+
+  /**
+   * Unmaps the mapping a writer role left (a writer fenced off that reads on): readers use none.
+   * Everything that touches it outside the handle's lock holds the mapping lock.
+   */
+  private void dropWriterMapping() {
+    ctx.mappingLock.lock();
+    try {
+      MappedRegion r = ctx.region;
+      ctx.region = null;
+      if (r != null) {
+        Unmapper.unmap(r.buffer());
+      }
+    } finally {
+      ctx.mappingLock.unlock();
+    }
+  }
+
+  /**
+   * On close (handle lock held): unmaps the spin mode header page unless the spin thread is still
+   * running, in which case the garbage collector does it.
+   */
+  void close(boolean spinning) {
+    MappedRegion r = spinRegion;
+    spinRegion = null;
+    file = null;
+    if (r != null && !spinning) {
+      Unmapper.unmap(r.buffer());
     }
   }
 
@@ -442,7 +472,19 @@ final class ReaderRole {
 
   /** The writer heartbeat in the header, 0 when none or unreadable. Safe from any thread. */
   long heartbeatMicros() {
-    ReadRegion r = ctx.writer && ctx.region != null ? ctx.region : file;
+    if (ctx.writer) {
+      // The writer's own mapping: under the mapping lock, which close() takes to unmap it.
+      ctx.mappingLock.lock();
+      try {
+        MappedRegion r = ctx.region;
+        if (r != null && !ctx.closed.get()) {
+          return r.longAcquire(HEARTBEAT_OFFSET);
+        }
+      } finally {
+        ctx.mappingLock.unlock();
+      }
+    }
+    FileRegion r = file;
     if (r == null) {
       return 0;
     }
@@ -455,7 +497,18 @@ final class ReaderRole {
 
   /** What the header says now (see {@link Inspector}). Safe from any thread. */
   FileInfo info() {
-    ReadRegion r = ctx.writer && ctx.region != null ? ctx.region : file;
+    if (ctx.writer) {
+      ctx.mappingLock.lock();
+      try {
+        MappedRegion r = ctx.region;
+        if (r != null && !ctx.closed.get()) {
+          return Inspector.inspect(ctx.path, r, ctx.fileSize(), ctx.options.maxSize());
+        }
+      } finally {
+        ctx.mappingLock.unlock();
+      }
+    }
+    FileRegion r = file;
     if (r == null) {
       JsonMmapException error = ctx.lastError;
       throw error != null

@@ -22,7 +22,7 @@ import java.util.Set;
  */
 final class WriterLocks {
 
-  private record Held(FileChannel channel, FileLock lock, Object owner) {}
+  private record Held(FileChannel channel, FileLock lock, Object owner, Object fileKey) {}
 
   private static final Map<Path, Held> HELD = new HashMap<>();
 
@@ -44,10 +44,18 @@ final class WriterLocks {
       return held.owner() == owner;
     }
     FileChannel channel = SafeFiles.openReadWrite(key, LOCK_PERMISSIONS, options).channel();
+    Object fileKey = SafeFiles.fileKey(key);
     FileLock lock;
     try {
       lock = channel.tryLock();
     } catch (OverlappingFileLockException | IOException e) {
+      lock = null;
+    }
+    // The file at the path must still be the one opened and locked: the writer's fencing compares
+    // the path with this identity before every publish, so a lock taken on a file that was just
+    // deleted or replaced would fence the writer off at once.
+    if (lock != null && (fileKey == null || !fileKey.equals(SafeFiles.fileKey(key)))) {
+      lock.release();
       lock = null;
     }
     if (lock == null) {
@@ -55,8 +63,21 @@ final class WriterLocks {
       channel.close();
       return false;
     }
-    HELD.put(key, new Held(channel, lock, owner));
+    HELD.put(key, new Held(channel, lock, owner, fileKey));
     return true;
+  }
+
+  /**
+   * The identity (device and inode) of the lock file {@code owner} locked, as seen at the path
+   * right after locking; null when it holds no lock on {@code lockFile}.
+   */
+  static synchronized Object lockedFileKey(Path lockFile, Object owner) {
+    for (Map.Entry<Path, Held> e : HELD.entrySet()) {
+      if (e.getValue().owner() == owner && sameFile(e.getKey(), lockFile)) {
+        return e.getValue().fileKey();
+      }
+    }
+    return null;
   }
 
   /** Releases the lock if {@code owner} holds it. */

@@ -4,6 +4,8 @@ import static io.github.jsonmmap.FileLayout.*;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -18,7 +20,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The writer side of a handle: takes the writer lock, creates or adopts the file, places, grows and
- * publishes versions, stamps the heartbeat and releases the lock.
+ * publishes versions, stamps the heartbeat, proves before each publish and heartbeat that it is
+ * still the writer (fencing, FORMAT.md section 7.1) and steps down when it is not.
  *
  * <p>Not thread-safe: every method expects the handle's lock held, except {@link #heartbeat()} and
  * {@link #setValidator}.
@@ -27,17 +30,39 @@ final class WriterRole {
 
   private static final System.Logger LOG = FileContext.LOG;
 
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * Document bytes are copied in chunks of this size, each after checking that this writer still
+   * owns the slot: a writer fenced off mid-copy stops within one chunk.
+   */
+  static final int COPY_CHUNK = 16 * 1024;
+
   private final FileContext ctx;
 
-  // Guarded by the handle's lock.
+  // Guarded by the handle's lock; volatile where the heartbeat reads them without it.
   private boolean lockHeld;
-  private UUID writerId;
-  private long lastVersion;
+  private volatile Object lockKey;
+  private volatile UUID writerId;
+  private volatile long epoch;
+  private volatile long expectedCurrent;
+  private final long[] sequences = new long[2];
+  private int inFlightSlot = -1;
+  private long inFlightOffset;
+  private long inFlightLength;
+  private volatile String fencedBecause;
+  private volatile JsonMmapException fencedError;
 
   private volatile Consumer<ObjectNode> validator = tree -> {};
 
   WriterRole(FileContext ctx) {
     this.ctx = ctx;
+  }
+
+  /** Why this handle was fenced off the last time, or null when it was not (or took over since). */
+  JsonMmapException fencedError() {
+    return fencedError;
   }
 
   void setValidator(Consumer<ObjectNode> validator) {
@@ -55,6 +80,7 @@ final class WriterRole {
         return false;
       }
       lockHeld = true;
+      lockKey = WriterLocks.lockedFileKey(ctx.lockPath, this);
     } catch (IOException e) {
       JsonMmapException error = ctx.ioError("cannot take the writer lock on " + ctx.lockPath, e);
       if (failFast) {
@@ -69,33 +95,260 @@ final class WriterRole {
       releaseLock();
       throw e;
     }
+    fencedBecause = null;
+    fencedError = null;
     ctx.writer = true;
     ctx.lastError = null;
     return true;
   }
 
+  /**
+   * Throws unless this handle is the writer and still proves it (fencing); takes in a version that
+   * a writer fenced off by this one's claim committed after it (its last publish in flight).
+   */
   void requireWriter() {
-    if (ctx.writer) {
-      return;
+    if (!ctx.writer) {
+      throw notWriter();
     }
+    MappedRegion r = syncMapping();
+    String problem = fenceProblem(r);
+    if (problem != null) {
+      throw stepDown(problem);
+    }
+    if (r.longAcquire(CURRENT_OFFSET) != expectedCurrent) {
+      resync();
+    }
+  }
+
+  private NotWriterException notWriter() {
     String holder = "";
     MappedRegion r = ctx.region;
     if (r != null) {
       holder = " writer=\"" + Protocol.readWriterInfo(r) + "\"";
     }
-    throw new NotWriterException(
+    String fenced = fencedBecause;
+    return new NotWriterException(
         ctx.path,
         "this process is not the writer: path="
             + ctx.path
             + " role="
             + ctx.options.role()
             + (ctx.options.role() == Role.AUTO ? " (standby)" : "")
+            + (fenced == null ? "" : " fenced=\"" + fenced + "\"")
             + holder);
   }
 
-  /** Validates, serialises, places and commits one version (writer role held). */
+  /**
+   * Why this handle may no longer write, or null while it may: the lock file at the path is still
+   * the one it locked, and the header still carries its epoch and writer id.
+   */
+  private String fenceProblem(MappedRegion r) {
+    Object key = SafeFiles.fileKey(ctx.lockPath);
+    if (key == null) {
+      return "lock file deleted: lock=" + ctx.lockPath;
+    }
+    if (!key.equals(lockKey)) {
+      return "lock file replaced: lock=" + ctx.lockPath + " locked=" + lockKey + " now=" + key;
+    }
+    long fileEpoch = r.longAcquire(WRITER_EPOCH_OFFSET);
+    if (fileEpoch != epoch) {
+      return "writer epoch changed: epoch=" + fileEpoch + " ownEpoch=" + epoch;
+    }
+    UUID id = writerId;
+    long most = r.longAcquire(WRITER_ID_OFFSET);
+    long least = r.longAcquire(WRITER_ID_OFFSET + 8);
+    if (id == null
+        || most != id.getMostSignificantBits()
+        || least != id.getLeastSignificantBits()) {
+      return "writer id changed: writerId=" + new UUID(most, least) + " ownWriterId=" + id;
+    }
+    return null;
+  }
+
+  /**
+   * Gives up the writer role: stops writing and heartbeats, releases the lock and records why. An
+   * {@code AUTO} handle stands by again; a {@code WRITER} handle stays a reader. Returns the
+   * exception the failed operation throws.
+   */
+  NotWriterException stepDown(String why) {
+    ctx.writer = false;
+    fencedBecause = why;
+    releaseLock();
+    ctx.seenCurrent = -1;
+    String message =
+        "this process is no longer the writer: path="
+            + ctx.path
+            + " "
+            + why
+            + (ctx.options.role() == Role.AUTO
+                ? " (another process took the file over; standing by)"
+                : " (another process took the file over; this handle now only reads)");
+    JsonMmapException error = new JsonMmapException("fenced", ctx.path, message);
+    fencedError = error;
+    ctx.record(error);
+    return new NotWriterException(ctx.path, message);
+  }
+
+  /**
+   * Takes in the version the file holds now when it is not the one this writer expected: the last
+   * publish of a writer that this one fenced off while that publish was in flight.
+   */
+  private void resync() {
+    MappedRegion r = ctx.region;
+    for (int attempt = 0; ; attempt++) {
+      long current = r.longAcquire(CURRENT_OFFSET);
+      repairCurrentSlot(r, current);
+      Protocol.SlotContent content;
+      try {
+        content =
+            Protocol.readCurrent(
+                ctx.path,
+                r,
+                ctx.options.maxSize(),
+                ctx::fileSize,
+                ctx.options.readTimeout(),
+                ctx.readRetries);
+      } catch (Protocol.RemapNeeded e) {
+        if (attempt >= 3) {
+          throw stepDown("file keeps growing under the writer: size=" + ctx.fileSize());
+        }
+        r = syncMapping();
+        continue;
+      } catch (JsonMmapException e) {
+        // Written by something that does not follow the protocol (this writer's epoch and id are
+        // still in the header): continue from its version number, the next publish replaces it.
+        LOG.log(
+            Level.WARNING,
+            "jsonmmap: current version of {0} changed under the writer and cannot be read"
+                + " ({1}); the next publish replaces it",
+            ctx.path,
+            e.getMessage());
+        rememberSlots(r, current);
+        return;
+      }
+      if (r.longAcquire(CURRENT_OFFSET) != current
+          || content.version() != currentVersion(current)) {
+        if (attempt >= 3) {
+          throw stepDown("current word keeps changing under the writer");
+        }
+        continue;
+      }
+      LOG.log(
+          Level.INFO,
+          "jsonmmap: {0} holds version {1} from a writer fenced off by this one; continuing from it",
+          ctx.path,
+          content.version());
+      Snapshot snapshot = ctx.snapshotOf(content);
+      rememberSlots(r, current);
+      if (snapshot.version() > ctx.latest.version()) {
+        ctx.apply(snapshot, Units.nowMicros());
+      }
+      return;
+    }
+  }
+
+  /**
+   * Records what this writer expects of the file from now on: the current word and both slot
+   * sequences, and the region of a slot another writer may still be copying into (odd sequence).
+   */
+  private void rememberSlots(MappedRegion r, long current) {
+    expectedCurrent = current;
+    ctx.seenCurrent = current;
+    inFlightSlot = -1;
+    for (int slot = 0; slot < 2; slot++) {
+      int base = slotOffset(slot);
+      sequences[slot] = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
+      if ((sequences[slot] & 1) != 0 && (current == 0 || slot != currentSlot(current))) {
+        inFlightSlot = slot;
+        inFlightOffset = r.longPlain(base + SLOT_DATA_OFFSET);
+        inFlightLength = r.longPlain(base + SLOT_DATA_LENGTH_OFFSET);
+      }
+    }
+  }
+
+  /**
+   * A writer commits before it releases the slot's sequence (FORMAT.md 5.2), so one that died in
+   * between leaves the current slot odd with complete bytes: release it on its behalf when the
+   * descriptor's checksum and version prove the bytes complete.
+   */
+  private void repairCurrentSlot(MappedRegion r, long current) {
+    if (current == 0) {
+      return;
+    }
+    int base = slotOffset(currentSlot(current));
+    long sequence = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
+    if ((sequence & 1) == 0) {
+      return;
+    }
+    long version = r.longPlain(base + SLOT_VERSION_OFFSET);
+    long offset = r.longPlain(base + SLOT_DATA_OFFSET);
+    long length = r.longPlain(base + SLOT_DATA_LENGTH_OFFSET);
+    int headerLength = r.intPlain(HEADER_LENGTH_OFFSET);
+    if (version != currentVersion(current)
+        || offset < headerLength
+        || length < 0
+        || length > ctx.options.maxSize()
+        || offset + length > r.size()) {
+      return;
+    }
+    byte[] bytes = r.copy((int) offset, (int) length);
+    if (Protocol.crc32(bytes) != r.intPlain(base + SLOT_CHECKSUM_OFFSET)) {
+      return;
+    }
+    if (compareAndSet(r, base + SLOT_SEQUENCE_OFFSET, sequence, sequence + 1)) {
+      LOG.log(
+          Level.INFO,
+          "jsonmmap: released slot {0} of {1}, left busy after its commit by a writer that stopped",
+          currentSlot(current),
+          ctx.path);
+    }
+  }
+
+  /**
+   * Checks the file did not shrink under the writer (a store past its end would be SIGBUS) and maps
+   * it again when another writer grew it; returns the mapping to use.
+   */
+  private MappedRegion syncMapping() {
+    MappedRegion r = ctx.region;
+    long size;
+    try {
+      size = ctx.channel.size();
+    } catch (IOException e) {
+      throw ctx.ioError("cannot stat file", e);
+    }
+    if (size < r.size()) {
+      throw new CorruptFileException(
+          ctx.path,
+          "file was truncated under the writer: path="
+              + ctx.path
+              + " size="
+              + size
+              + " mapped="
+              + r.size()
+              + " (jsonmmap files never shrink; nothing was written)");
+    }
+    if (size > r.size() && size <= JsonMmapOptions.MAX_MAX_SIZE) {
+      try {
+        r = new MappedRegion(ctx.channel.map(FileChannel.MapMode.READ_WRITE, 0, size));
+      } catch (IOException e) {
+        throw ctx.ioError("cannot map file again after it grew", e);
+      }
+      ctx.region = r;
+    }
+    return r;
+  }
+
+  private static boolean compareAndSet(MappedRegion r, int offset, long expected, long value) {
+    return LONGS.compareAndSet(r.buffer(), offset, expected, value);
+  }
+
+  /**
+   * Validates, serialises, places and commits one version (writer role held). Acknowledged only
+   * when the commit's compare-and-set of the current word succeeded and this writer still owned the
+   * slot afterwards.
+   */
   Snapshot publish(ObjectNode tree) {
-    if (lastVersion > 0) {
+    if (currentVersion(expectedCurrent) > 0) {
       validator.accept(tree);
     }
     byte[] bytes = ctx.documents.serialize(ctx.path, tree);
@@ -113,58 +366,159 @@ final class WriterRole {
               + Units.bytes(ctx.options.maxSize())
               + " less the header)");
     }
-    MappedRegion r = ctx.region;
-    long current = r.longPlain(CURRENT_OFFSET);
+    MappedRegion r = syncMapping();
+    String problem = fenceProblem(r);
+    long current = expectedCurrent;
+    if (problem == null && r.longAcquire(CURRENT_OFFSET) != current) {
+      problem =
+          "current word changed: version="
+              + currentVersion(r.longAcquire(CURRENT_OFFSET))
+              + " expectedVersion="
+              + currentVersion(current);
+    }
+    if (problem != null) {
+      throw stepDown(problem);
+    }
     int target;
     long offset;
     if (current == 0) {
       target = 0;
-      offset = place(bytes.length, -1, 0);
+      offset = place(target, bytes.length, -1, 0);
     } else {
       int slot = currentSlot(current);
       int base = slotOffset(slot);
       target = 1 - slot;
       offset =
           place(
+              target,
               bytes.length,
               r.longPlain(base + SLOT_DATA_OFFSET),
               r.longPlain(base + SLOT_DATA_LENGTH_OFFSET));
     }
     r = ctx.region;
-    long version = lastVersion + 1;
+    long version = currentVersion(current) + 1;
     long publishedAt = Units.nowMicros();
-    Protocol.writeSlot(r, target, version, offset, bytes, publishedAt);
-    lastVersion = version;
+    writeSlot(r, target, version, offset, bytes, publishedAt, current);
     if (ctx.options.forceOnPublish()) {
       r.force();
     }
     touch();
     Snapshot snapshot =
         Snapshot.written(ctx.path, version, publishedAt, writerId, bytes, tree, ctx.mapper);
-    ctx.seenCurrent = FileLayout.current(version, target);
+    ctx.seenCurrent = expectedCurrent;
     ctx.apply(snapshot, publishedAt);
     return snapshot;
   }
 
   /**
-   * Chooses where the next document goes so that it overlaps nothing the current slot refers to: at
-   * the start of the data area when it fits before the current document, else right after it,
-   * growing the file when needed.
+   * Writes one version into {@code slot} and commits it (FORMAT.md 5.2): takes the slot by a
+   * compare-and-set of its sequence from the value this writer last saw, stores the descriptor,
+   * copies the bytes chunk by chunk while it still owns the slot, commits with a compare-and-set of
+   * the current word from {@code expected}, then releases the sequence with a compare-and-set.
    */
-  private long place(long length, long currentOffset, long currentLength) {
+  private void writeSlot(
+      MappedRegion r,
+      int slot,
+      long version,
+      long offset,
+      byte[] bytes,
+      long publishedAtMicros,
+      long expected) {
+    int base = slotOffset(slot);
+    int sequenceOffset = base + SLOT_SEQUENCE_OFFSET;
+    long seen = sequences[slot];
+    // An odd sequence left by a writer that died mid-publish moves on to the next odd value.
+    long busy = (seen & 1) == 0 ? seen + 1 : seen + 2;
+    int checksum = Protocol.crc32(bytes);
+    if (!compareAndSet(r, sequenceOffset, seen, busy)) {
+      throw stepDown(
+          "slot sequence changed: slot="
+              + slot
+              + " sequence="
+              + r.longAcquire(sequenceOffset)
+              + " expected="
+              + seen
+              + " (nothing was written)");
+    }
+    sequences[slot] = busy;
+    if (slot == inFlightSlot) {
+      inFlightSlot = -1;
+    }
+    // The descriptor first: a writer that takes over while these bytes are copied sees where they
+    // go and places its own elsewhere.
+    r.longPlain(base + SLOT_VERSION_OFFSET, version);
+    r.longPlain(base + SLOT_DATA_OFFSET, offset);
+    r.longPlain(base + SLOT_DATA_LENGTH_OFFSET, bytes.length);
+    r.longPlain(base + SLOT_PUBLISHED_OFFSET, publishedAtMicros);
+    r.intPlain(base + SLOT_CHECKSUM_OFFSET, checksum);
+    ByteBuffer source = ByteBuffer.wrap(bytes);
+    for (int from = 0; from < bytes.length; from += COPY_CHUNK) {
+      if (r.longAcquire(sequenceOffset) != busy) {
+        throw stepDown("another writer took the slot while this one wrote it: slot=" + slot);
+      }
+      int length = Math.min(COPY_CHUNK, bytes.length - from);
+      r.put((int) offset + from, source.limit(from + length).position(from));
+    }
+    long next = FileLayout.current(version, slot);
+    if (!compareAndSet(r, CURRENT_OFFSET, expected, next)) {
+      // The slot stays odd: readers never take these bytes, and the next writer moves past them.
+      throw stepDown(
+          "current word changed during publish: version="
+              + currentVersion(r.longAcquire(CURRENT_OFFSET))
+              + " expectedVersion="
+              + currentVersion(expected)
+              + " (version "
+              + version
+              + " was not committed)");
+    }
+    expectedCurrent = next;
+    if (!compareAndSet(r, sequenceOffset, busy, busy + 1)) {
+      throw stepDown(
+          "another writer took the slot after this one committed: slot="
+              + slot
+              + " version="
+              + version
+              + " (not acknowledged: its content may be the other writer's)");
+    }
+    sequences[slot] = busy + 1;
+  }
+
+  /**
+   * Chooses where the next document goes so that it overlaps nothing the current slot refers to
+   * (nor the bytes another writer may still be copying into {@code slot}): at the start of the data
+   * area when it fits there, else right after what it must avoid, growing the file when needed.
+   */
+  private long place(int slot, long length, long currentOffset, long currentLength) {
     long aligned = alignUp(Math.max(length, 1), DATA_ALIGNMENT);
     long start = ctx.region.intPlain(HEADER_LENGTH_OFFSET);
-    if (currentOffset < 0 || start + aligned <= currentOffset) {
-      if (start + aligned > ctx.region.size()) {
-        grow(start + aligned, length);
+    long[][] avoid = {
+      {currentOffset, currentOffset < 0 ? 0 : currentLength},
+      slot == inFlightSlot ? new long[] {inFlightOffset, inFlightLength} : new long[] {-1, 0}
+    };
+    long chosen = start;
+    for (long candidate :
+        new long[] {
+          start,
+          alignUp(avoid[0][0] + avoid[0][1], DATA_ALIGNMENT),
+          alignUp(avoid[1][0] + avoid[1][1], DATA_ALIGNMENT)
+        }) {
+      if (candidate < start) {
+        continue;
       }
-      return start;
+      boolean free = true;
+      for (long[] taken : avoid) {
+        free &= taken[0] < 0 || candidate + aligned <= taken[0] || candidate >= taken[0] + taken[1];
+      }
+      if (free) {
+        chosen = candidate;
+        break;
+      }
+      chosen = Math.max(chosen, candidate);
     }
-    long after = alignUp(currentOffset + currentLength, DATA_ALIGNMENT);
-    if (after + aligned > ctx.region.size()) {
-      grow(after + aligned, length);
+    if (chosen + aligned > ctx.region.size()) {
+      grow(chosen + aligned, length);
     }
-    return after;
+    return chosen;
   }
 
   /** Extends the file with allocated zeros (never sparse: a hole could SIGBUS on a full disk). */
@@ -182,7 +536,7 @@ final class WriterRole {
               + " maxSize="
               + Units.bytes(max));
     }
-    long oldSize = ctx.region.size();
+    long oldSize = Math.max(ctx.region.size(), ctx.fileSize());
     long newSize =
         Math.min(max, Math.max(alignUp(needed, PAGE_SIZE), alignUp(oldSize * 2, PAGE_SIZE)));
     try {
@@ -217,11 +571,62 @@ final class WriterRole {
     }
   }
 
-  /** Stamps the heartbeat; safe to call from any thread. */
+  /**
+   * Stamps the heartbeat after proving this handle is still the writer; steps down (or takes in a
+   * fenced writer's last version) otherwise. Safe to call from any thread: it holds the mapping
+   * lock while it touches the mapping, and takes the handle's lock only when something changed, so
+   * a slow change listener never delays a heartbeat.
+   */
   void heartbeat() {
+    ctx.mappingLock.lock();
+    try {
+      MappedRegion r = ctx.region;
+      if (ctx.closed.get() || !ctx.writer || r == null) {
+        return;
+      }
+      if (ctx.fileSize() >= r.size()
+          && fenceProblem(r) == null
+          && r.longAcquire(CURRENT_OFFSET) == expectedCurrent) {
+        r.longRelease(HEARTBEAT_OFFSET, Units.nowMicros());
+        return;
+      }
+    } finally {
+      ctx.mappingLock.unlock();
+    }
+    ctx.lock.lock();
+    try {
+      if (ctx.closed.get() || !ctx.writer) {
+        return;
+      }
+      try {
+        requireWriter();
+      } catch (NotWriterException e) {
+        return;
+      }
+      ctx.region.longRelease(HEARTBEAT_OFFSET, Units.nowMicros());
+    } finally {
+      ctx.lock.unlock();
+    }
+  }
+
+  /**
+   * On a clean close: leaves the clean-close marker (closed = now, heartbeat = 0) when this handle
+   * is still the writer, then gives up the role and the lock (handle lock held).
+   */
+  void close() {
     MappedRegion r = ctx.region;
-    if (r != null) {
-      r.longRelease(HEARTBEAT_OFFSET, Units.nowMicros());
+    try {
+      if (ctx.writer
+          && r != null
+          && ctx.fileSize() >= r.size()
+          && fenceProblem(r) == null
+          && r.longAcquire(CURRENT_OFFSET) == expectedCurrent) {
+        r.longPlain(CLOSED_OFFSET, Units.nowMicros());
+        r.longRelease(HEARTBEAT_OFFSET, 0);
+      }
+    } finally {
+      ctx.writer = false;
+      releaseLock();
     }
   }
 
@@ -271,6 +676,9 @@ final class WriterRole {
   }
 
   private void openForWriting() {
+    FileChannel oldChannel = ctx.channel;
+    MappedRegion oldRegion = ctx.region;
+    Object oldFileKey = ctx.fileKey;
     FileChannel ch = null;
     try {
       ch = SafeFiles.openReadWrite(ctx.path, ctx.options.permissions(), ctx.options).channel();
@@ -297,8 +705,10 @@ final class WriterRole {
     } finally {
       if (ch != null) {
         if (ctx.channel == ch) {
-          ctx.channel = null;
-          ctx.region = null;
+          // Back to what the reader side had: a standby that failed to take over keeps reading.
+          ctx.channel = oldChannel;
+          ctx.region = oldRegion;
+          ctx.fileKey = oldFileKey;
         }
         FileContext.closeQuietly(ch);
       }
@@ -361,7 +771,7 @@ final class WriterRole {
     Protocol.writeString(
         ctx.region, NAME_LENGTH_OFFSET, NAME_OFFSET, NAME_CAPACITY, ctx.options.name());
     claimHeader(now);
-    lastVersion = 0;
+    rememberSlots(ctx.region, 0);
     Object initial = ctx.options.initialDocument();
     ObjectNode tree =
         initial == null
@@ -392,6 +802,7 @@ final class WriterRole {
       Protocol.writeString(r, NAME_LENGTH_OFFSET, NAME_OFFSET, NAME_CAPACITY, ctx.options.name());
     }
     UUID id = UUID.randomUUID();
+    repairCurrentSlot(r, r.longAcquire(CURRENT_OFFSET));
     Protocol.SlotContent content;
     Snapshot snapshot;
     try {
@@ -415,17 +826,21 @@ final class WriterRole {
     } catch (JsonMmapException e) {
       throw refuse(e);
     }
-    long current = r.longPlain(CURRENT_OFFSET);
-    // Continue from the committed version: a version a dead writer had in flight was never
-    // current, so no reader returned it, and its slot is the one written next.
-    lastVersion = currentVersion(current);
+    long current = r.longAcquire(CURRENT_OFFSET);
     writerId = id;
     claimHeader(Units.nowMicros());
+    upgradeFormat(r);
     ctx.fileKey = ctx.fileKeyOrNull();
-    ctx.seenCurrent = current;
+    // Continue from the committed version: a version a dead writer had in flight was never
+    // current, so no reader returned it, and its slot is the one written next.
+    rememberSlots(r, current);
     if (ctx.acceptAnyVersion || snapshot.version() > ctx.latest.version()) {
       ctx.acceptAnyVersion = false;
       ctx.apply(snapshot, Units.nowMicros());
+    }
+    if (r.longAcquire(CURRENT_OFFSET) != current) {
+      // A writer fenced off by the claim above committed the publish it had in flight.
+      resync();
     }
   }
 
@@ -445,15 +860,37 @@ final class WriterRole {
     return new CorruptFileException(ctx.path, message, e);
   }
 
-  /** Records this process as the writer in the header. */
+  /**
+   * Records this process as the writer in the header: first raises the writer epoch by a
+   * compare-and-set (from then on any earlier writer fails its fencing check), then writer id, info
+   * and since, its maximum document size, clears the clean-close marker and beats.
+   */
   private void claimHeader(long now) {
     MappedRegion r = ctx.region;
+    long previous;
+    do {
+      previous = r.longAcquire(WRITER_EPOCH_OFFSET);
+    } while (!compareAndSet(r, WRITER_EPOCH_OFFSET, previous, previous + 1));
+    epoch = previous + 1;
+    r.longPlain(MAX_DOCUMENT_SIZE_OFFSET, ctx.options.maxDocumentSize());
+    r.longPlain(CLOSED_OFFSET, 0);
     r.longPlain(WRITER_ID_OFFSET, writerId.getMostSignificantBits());
     r.longPlain(WRITER_ID_OFFSET + 8, writerId.getLeastSignificantBits());
     Protocol.writeString(
         r, WRITER_INFO_LENGTH_OFFSET, WRITER_INFO_OFFSET, WRITER_INFO_CAPACITY, describeProcess());
     r.longPlain(WRITER_SINCE_OFFSET, now);
     r.longRelease(HEARTBEAT_OFFSET, now);
+  }
+
+  /**
+   * Marks an adopted 1.0 file as 1.1 now that its header carries the 1.1 fields; a higher minor is
+   * left as it is.
+   */
+  private static void upgradeFormat(MappedRegion r) {
+    long word = r.longAcquire(FORMAT_VERSION_OFFSET);
+    if ((int) (word >>> 32) < MINOR_VERSION) {
+      r.longRelease(FORMAT_VERSION_OFFSET, formatVersionWord(MAJOR_VERSION, MINOR_VERSION));
+    }
   }
 
   private static String describeProcess() {

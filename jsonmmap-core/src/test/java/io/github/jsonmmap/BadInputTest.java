@@ -211,8 +211,8 @@ class BadInputTest {
     assertThat(e.reason()).isEqualTo("format-version");
     assertThat(e.getMessage())
         .contains("unsupported format version")
-        .contains("fileVersion=2.0")
-        .contains("supportedVersion=1.0");
+        .contains("fileVersion=2.1")
+        .contains("supportedVersion=1.1");
   }
 
   @Test
@@ -530,7 +530,7 @@ class BadInputTest {
     UnsupportedFormatException e =
         openFails(UnsupportedFormatException.class, options(Role.WRITER).build());
 
-    assertThat(e.getMessage()).contains("fileVersion=2.0").contains("supportedVersion=1.0");
+    assertThat(e.getMessage()).contains("fileVersion=2.1").contains("supportedVersion=1.1");
     assertThat(FileSurgery.bytes(file())).isEqualTo(before);
   }
 

@@ -134,6 +134,21 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** Sends a signal by name ({@code STOP}, {@code CONT}) to this child, and to no other process. */
+  void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + name + " failed for " + this);
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** SIGKILL, and wait until the process is gone (so its locks are released). */
   void kill() {
     process.destroyForcibly();
@@ -156,10 +171,12 @@ final class ChildJvm implements AutoCloseable {
 
   @Override
   public String toString() {
+    // A copy first: a sublist of the live list fails when the child prints meanwhile.
+    List<String> out = List.copyOf(lines);
     return "child pid="
         + process.pid()
         + " stdout(last 20)="
-        + lines.subList(Math.max(0, lines.size() - 20), lines.size())
+        + out.subList(Math.max(0, out.size() - 20), out.size())
         + " stderr="
         + stderr();
   }

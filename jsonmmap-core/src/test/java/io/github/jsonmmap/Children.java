@@ -321,4 +321,128 @@ final class Children {
       }
     }
   }
+
+  /**
+   * Publishes as fast as it can while it is the writer, logging every acknowledged version with the
+   * CRC-32 of its bytes until the stop file exists: {@code file role stopFile heartbeatMillis tag}.
+   * Prints "writer" each time it becomes the writer, "fenced REASON" each time a publish finds it
+   * is not any more, and "done acked=N fenced=M" at the end.
+   */
+  static final class FencedPublisher {
+    public static void main(String[] args) throws Exception {
+      Path file = Path.of(args[0]);
+      Role role = Role.valueOf(args[1]);
+      Path stop = Path.of(args[2]);
+      Duration heartbeat = Duration.ofMillis(Long.parseLong(args[3]));
+      String tag = args[4];
+      JsonMmapOptions options =
+          JsonMmapOptions.builder(file)
+              .role(role)
+              .heartbeatInterval(heartbeat)
+              .pollInterval(Duration.ofMillis(20))
+              .maxSize(8L << 20)
+              .build();
+      try (JsonMmapFile member = JsonMmapFile.open(options)) {
+        OUT.println("ready");
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long end = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        long acked = 0;
+        long fenced = 0;
+        boolean writing = false;
+        for (long n = 0; !java.nio.file.Files.exists(stop) && System.nanoTime() < end; n++) {
+          if (!member.isWriter()) {
+            writing = false;
+            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            continue;
+          }
+          if (!writing) {
+            OUT.println("writer");
+            writing = true;
+          }
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("by", tag);
+          doc.put("n", n);
+          doc.put("pad", "x".repeat(random.nextInt(2048)));
+          try {
+            Snapshot s = member.publish(doc);
+            OUT.println("acked " + s.version() + " " + crc(s.bytes()));
+            acked++;
+          } catch (NotWriterException e) {
+            fenced++;
+            writing = false;
+            OUT.println("fenced " + e.getMessage());
+          }
+        }
+        OUT.println("done acked=" + acked + " fenced=" + fenced);
+      }
+    }
+  }
+
+  /**
+   * Follows a file through the public API as fast as it can, remembering the CRC-32 of every
+   * version it takes in, until the stop file exists: {@code file stopFile}. Prints "result reads=N
+   * checksum=C diverged=D nonMonotonic=M version=V crc=X" where checksum counts checksum failures
+   * the reader recorded and diverged counts versions seen twice with different bytes.
+   */
+  static final class ChecksumWatcher {
+    public static void main(String[] args) throws Exception {
+      Path file = Path.of(args[0]);
+      Path stop = Path.of(args[1]);
+      JsonMmapOptions options =
+          JsonMmapOptions.builder(file)
+              .pollInterval(Duration.ofMillis(20))
+              .maxSize(8L << 20)
+              .build();
+      Map<Long, Long> crcs = new java.util.HashMap<>();
+      long reads = 0;
+      long diverged = 0;
+      long nonMonotonic = 0;
+      try (JsonMmapFile reader = JsonMmapFile.open(options)) {
+        OUT.println("reading");
+        long end = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        long last = 0;
+        Snapshot s = reader.snapshot();
+        boolean stopping = false;
+        while (!stopping && System.nanoTime() < end) {
+          // One more read after the stop file appears: the last version the writers left.
+          stopping = java.nio.file.Files.exists(stop);
+          s = reader.refresh();
+          reads++;
+          if (s.version() == last) {
+            continue;
+          }
+          if (s.version() < last) {
+            nonMonotonic++;
+          }
+          last = s.version();
+          Long previous = crcs.putIfAbsent(s.version(), crc(s.bytes()));
+          if (previous != null && previous != crc(s.bytes())) {
+            diverged++;
+          }
+        }
+        OUT.println(
+            "result reads="
+                + reads
+                + " checksum="
+                + reader.readFailures().getOrDefault("checksum", 0L)
+                + " diverged="
+                + diverged
+                + " nonMonotonic="
+                + nonMonotonic
+                + " failures="
+                + reader.readFailures().size()
+                + " version="
+                + s.version()
+                + " crc="
+                + crc(s.bytes()));
+      }
+    }
+  }
+
+  static long crc(byte[] bytes) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes);
+    return crc.getValue();
+  }
 }

@@ -131,7 +131,7 @@ class CommandsIT {
 
     String text = Cli.run(dir, "inspect", "app.json").ok();
     assertThat(text)
-        .contains("format     1.0")
+        .contains("format     1.1")
         .contains("name       orders")
         .contains("version    2 (slot 1")
         .contains("previous   1 (slot 0")
@@ -142,7 +142,7 @@ class CommandsIT {
 
     JsonNode json = JSON.readTree(Cli.run(dir, "inspect", "app.json", "--json").ok());
     assertThat(json.get("path").asString()).isEqualTo(file.toString());
-    assertThat(json.get("formatVersion").asString()).isEqualTo("1.0");
+    assertThat(json.get("formatVersion").asString()).isEqualTo("1.1");
     assertThat(json.get("currentVersion").asLong()).isEqualTo(2);
     assertThat(json.get("previousVersion").asLong()).isEqualTo(1);
     assertThat(json.get("checksumsOk").asBoolean()).isTrue();
