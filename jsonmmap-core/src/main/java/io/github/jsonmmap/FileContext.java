@@ -89,7 +89,7 @@ final class FileContext {
         mapper);
   }
 
-  void checkName(MappedRegion r) {
+  void checkName(ReadRegion r) {
     String expected = options.name();
     String actual = Protocol.readName(r);
     if (expected != null && !actual.isEmpty() && !expected.equals(actual)) {

@@ -1,7 +1,9 @@
 package io.github.jsonmmap;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -24,6 +26,16 @@ import java.util.UUID;
  * @param heartbeatMicros the last writer heartbeat
  * @param createdMicros when the file was created
  * @param slots both slot descriptors, each with its state
+ * @param maxDocumentSize the longest document the writer may publish, recorded in the header
+ *     (format 1.1; 0 when not recorded: readers then apply their own limit)
+ * @param writerEpoch the writer epoch (format 1.1): raised by one by each process that takes the
+ *     file over as writer; 0 when not recorded
+ * @param closedMicros when the last writer closed the file cleanly (format 1.1); 0 while a writer
+ *     holds it, after a writer died, or in a 1.0 file (see {@link #closedCleanlyAt()})
+ * @param faults what the slots together show to be wrong, each starting with a tag: {@code
+ *     diverged:} (both slots hold the current version: two writers published it) or {@code ahead:}
+ *     (the other slot holds a version above the current one: two writers, or a writer killed
+ *     between writing and committing it); empty when none
  */
 public record FileInfo(
     Path path,
@@ -41,10 +53,38 @@ public record FileInfo(
     long writerSinceMicros,
     long heartbeatMicros,
     long createdMicros,
-    List<SlotInfo> slots) {
+    List<SlotInfo> slots,
+    long maxDocumentSize,
+    long writerEpoch,
+    long closedMicros,
+    List<String> faults) {
 
   public FileInfo {
     slots = List.copyOf(slots);
+    faults = List.copyOf(faults);
+  }
+
+  /**
+   * When the last writer closed the file cleanly, so that no writer holds it now; empty while a
+   * writer holds it, after a writer died without closing, and in a file that does not record it
+   * (see {@link #recordsCleanClose()}).
+   */
+  public Optional<Instant> closedCleanlyAt() {
+    return closedMicros == 0
+        ? Optional.empty()
+        : Optional.of(
+            Instant.ofEpochSecond(
+                Math.floorDiv(closedMicros, 1_000_000L),
+                Math.floorMod(closedMicros, 1_000_000L) * 1000L));
+  }
+
+  /**
+   * Whether the file's format records a clean close (1.1 and later): when false, an empty {@link
+   * #closedCleanlyAt()} says nothing (unknown), when true it says the last writer did not close
+   * cleanly or still holds the file.
+   */
+  public boolean recordsCleanClose() {
+    return formatMajor > 1 || formatMinor >= 1;
   }
 
   /**

@@ -3,10 +3,7 @@ package io.github.jsonmmap;
 import static io.github.jsonmmap.FileLayout.*;
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -163,7 +160,7 @@ public final class JsonMmapFile implements AutoCloseable {
       if (content == null) {
         return Optional.empty();
       }
-      return Optional.of(ctx.snapshotOf(content));
+      return Optional.of(readerRole.snapshotOf(content));
     } finally {
       ctx.lock.unlock();
     }
@@ -211,19 +208,8 @@ public final class JsonMmapFile implements AutoCloseable {
 
   /** Age of the writer heartbeat in the header; empty when no writer ever beat or no file. */
   public Optional<Duration> writerHeartbeatAge() {
-    ctx.mappingLock.lock();
-    try {
-      MappedRegion r = ctx.region;
-      if (r == null || readerRole.isTruncated()) {
-        return Optional.empty();
-      }
-      long beat = r.longAcquire(HEARTBEAT_OFFSET);
-      return beat == 0 ? Optional.empty() : Optional.of(Units.ageOf(beat));
-    } catch (InternalError e) {
-      return Optional.empty();
-    } finally {
-      ctx.mappingLock.unlock();
-    }
+    long beat = readerRole.heartbeatMicros();
+    return beat == 0 ? Optional.empty() : Optional.of(Units.ageOf(beat));
   }
 
   /** Whether the writer heartbeat is older than the staleness threshold, or absent. */
@@ -239,19 +225,7 @@ public final class JsonMmapFile implements AutoCloseable {
   /** What the header says now (see {@link #inspect(Path)}). */
   public FileInfo info() {
     ctx.checkNotClosed();
-    ctx.lock.lock();
-    try {
-      readerRole.checkNotTruncated();
-      MappedRegion r = ctx.region;
-      if (r == null) {
-        throw ctx.lastError != null
-            ? ctx.lastError
-            : new FileMissingException(ctx.path, "file not mapped: path=" + ctx.path);
-      }
-      return Inspector.inspect(ctx.path, r, ctx.fileSize(), ctx.options.maxSize());
-    } finally {
-      ctx.lock.unlock();
-    }
+    return readerRole.info();
   }
 
   /**
@@ -262,20 +236,7 @@ public final class JsonMmapFile implements AutoCloseable {
    * @throws CorruptFileException or UnsupportedFormatException when the header is unusable
    */
   public static FileInfo inspect(Path path) {
-    Path file = path.toAbsolutePath().normalize();
-    try (FileChannel ch = SafeFiles.openRead(file)) {
-      long size = ch.size();
-      if (size > JsonMmapOptions.MAX_MAX_SIZE) {
-        throw new CorruptFileException(
-            file, "file too large to map: path=" + file + " size=" + size);
-      }
-      MappedRegion r = new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
-      return Inspector.inspect(file, r, size, JsonMmapOptions.MAX_MAX_SIZE);
-    } catch (NoSuchFileException e) {
-      throw new FileMissingException(file, "file does not exist: path=" + file, e);
-    } catch (IOException e) {
-      throw FileContext.ioError(file, "cannot read file", e);
-    }
+    return Inspector.inspect(path);
   }
 
   // ---------------------------------------------------------------- writing
@@ -500,6 +461,7 @@ public final class JsonMmapFile implements AutoCloseable {
       } finally {
         ctx.mappingLock.unlock();
       }
+      readerRole.close(spinning);
     } finally {
       ctx.lock.unlock();
     }

@@ -10,9 +10,12 @@ import java.nio.MappedByteBuffer;
  * One mapping of a jsonmmap file, with accessors whose names say their memory order. A mapping
  * never shrinks; a larger file is mapped again by whoever owns the region.
  *
+ * <p>Readers use it only where a load must cost no system call (spin mode's load of the current
+ * word); they read everything else with {@link FileRegion}, which a truncated file cannot fault.
+ *
  * <p>Thread-safe for reads; writes are made by the single writer thread of a file.
  */
-final class MappedRegion {
+final class MappedRegion implements ReadRegion {
 
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -31,11 +34,26 @@ final class MappedRegion {
     return size;
   }
 
+  @Override
+  public long readableBytes() {
+    return size;
+  }
+
+  @Override
+  public byte[] copyOut(long offset, int length) {
+    if (offset < 0 || offset > size - (long) length) {
+      throw new IndexOutOfBoundsException(
+          "range outside the mapping: offset=" + offset + " length=" + length + " size=" + size);
+    }
+    return copy((int) offset, length);
+  }
+
   MappedByteBuffer buffer() {
     return buffer;
   }
 
-  long longAcquire(int offset) {
+  @Override
+  public long longAcquire(int offset) {
     return (long) LONGS.getAcquire(buffer, offset);
   }
 
@@ -43,11 +61,13 @@ final class MappedRegion {
     return (long) LONGS.getVolatile(buffer, offset);
   }
 
-  long longPlain(int offset) {
+  @Override
+  public long longPlain(int offset) {
     return buffer.getLong(offset);
   }
 
-  int intPlain(int offset) {
+  @Override
+  public int intPlain(int offset) {
     return buffer.getInt(offset);
   }
 

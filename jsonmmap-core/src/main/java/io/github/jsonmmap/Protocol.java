@@ -13,8 +13,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32;
 
 /**
- * The reader and writer protocol of FORMAT.md over one {@link MappedRegion}: header checks, the
- * seqlock read of a slot (copy, fence, re-check, checksum) and the seqlock write.
+ * The reader and writer protocol of FORMAT.md: header checks and the seqlock read of a slot (copy,
+ * fence, re-check, checksum) over a {@link ReadRegion} (a mapping for the writer, positional reads
+ * for readers), and the seqlock write over the writer's {@link MappedRegion}.
  *
  * <p>Stateless; the caller owns the region and serialises writes.
  */
@@ -30,8 +31,13 @@ final class Protocol {
     }
   }
 
-  /** The bytes of one committed version, validated against its checksum. */
-  record SlotContent(long version, long publishedAtMicros, byte[] bytes) {}
+  /**
+   * The bytes of one committed version, validated against its checksum, with the checksum and the
+   * slot's sequence they were read at (to tell the same version with other content, and a slot
+   * rewritten in place).
+   */
+  record SlotContent(
+      long version, long publishedAtMicros, byte[] bytes, int checksum, long sequence) {}
 
   /** Supplies the file's current length, to tell growth from corruption. */
   @FunctionalInterface
@@ -46,8 +52,8 @@ final class Protocol {
    *
    * @throws JsonMmapException with reason {@code not-ready} while the format version is still 0
    */
-  static void checkHeader(Path file, MappedRegion r) {
-    if (r.size() < MIN_HEADER_LENGTH) {
+  static void checkHeader(Path file, ReadRegion r) {
+    if (r.readableBytes() < MIN_HEADER_LENGTH) {
       throw shortHeader(file, r);
     }
     long versionWord = r.longAcquire(FORMAT_VERSION_OFFSET);
@@ -94,7 +100,7 @@ final class Protocol {
     int headerLength = r.intPlain(HEADER_LENGTH_OFFSET);
     if (headerLength < MIN_HEADER_LENGTH
         || headerLength % DATA_ALIGNMENT != 0
-        || headerLength > r.size()) {
+        || headerLength > r.readableBytes()) {
       throw new CorruptFileException(
           file,
           "header length out of range: path="
@@ -102,7 +108,7 @@ final class Protocol {
               + " headerLength="
               + headerLength
               + " fileSize="
-              + r.size());
+              + r.readableBytes());
     }
   }
 
@@ -110,9 +116,9 @@ final class Protocol {
    * A file shorter than a header is "not ready" only while it can still be a creation in progress:
    * nothing but zeros, or a prefix of the magic with no format version yet.
    */
-  private static JsonMmapException shortHeader(Path file, MappedRegion r) {
-    int size = r.size();
-    byte[] bytes = r.copy(0, size);
+  private static JsonMmapException shortHeader(Path file, ReadRegion r) {
+    int size = (int) r.readableBytes();
+    byte[] bytes = r.copyOut(0, size);
     boolean zeros = true;
     for (byte b : bytes) {
       zeros &= b == 0;
@@ -136,20 +142,20 @@ final class Protocol {
     return new CorruptFileException(file, "header truncated: " + facts);
   }
 
-  static String readName(MappedRegion r) {
+  static String readName(ReadRegion r) {
     return readString(r, NAME_LENGTH_OFFSET, NAME_OFFSET, NAME_CAPACITY);
   }
 
-  static String readWriterInfo(MappedRegion r) {
+  static String readWriterInfo(ReadRegion r) {
     return readString(r, WRITER_INFO_LENGTH_OFFSET, WRITER_INFO_OFFSET, WRITER_INFO_CAPACITY);
   }
 
-  private static String readString(MappedRegion r, int lengthOffset, int offset, int capacity) {
+  private static String readString(ReadRegion r, int lengthOffset, int offset, int capacity) {
     int length = r.intPlain(lengthOffset);
     if (length <= 0) {
       return "";
     }
-    return new String(r.copy(offset, Math.min(length, capacity)), StandardCharsets.UTF_8);
+    return new String(r.copyOut(offset, Math.min(length, capacity)), StandardCharsets.UTF_8);
   }
 
   static void writeString(
@@ -162,7 +168,7 @@ final class Protocol {
     r.intPlain(lengthOffset, length);
   }
 
-  static UUID readWriterId(MappedRegion r) {
+  static UUID readWriterId(ReadRegion r) {
     long msb = r.longPlain(WRITER_ID_OFFSET);
     long lsb = r.longPlain(WRITER_ID_OFFSET + 8);
     return msb == 0 && lsb == 0 ? null : new UUID(msb, lsb);
@@ -175,16 +181,39 @@ final class Protocol {
   }
 
   /**
+   * The longest document a reader accepts from this file: the writer's maximum recorded in the
+   * header (format 1.1) when there is one, else the reader's own {@code ownLimit}; never more than
+   * {@link #MAX_DOCUMENT_LENGTH}. Reads the header field with a plain load: call after an acquire.
+   */
+  static long documentLimit(ReadRegion r, long ownLimit) {
+    long writerMax = r.longPlain(MAX_DOCUMENT_SIZE_OFFSET);
+    long limit = writerMax != 0 ? writerMax : ownLimit;
+    // A u64 above Long.MAX_VALUE reads as negative: as far out of range as it gets.
+    return limit < 0 ? MAX_DOCUMENT_LENGTH : Math.min(limit, MAX_DOCUMENT_LENGTH);
+  }
+
+  /**
+   * The longest document any writer can publish: a third of the largest file less its header
+   * (FORMAT.md, document rules). A slot claiming more is corrupt whatever its header says.
+   */
+  static final long MAX_DOCUMENT_LENGTH =
+      (JsonMmapOptions.MAX_MAX_SIZE - HEADER_LENGTH) / 3 / DATA_ALIGNMENT * DATA_ALIGNMENT;
+
+  /**
    * Reads the current version: the reader recipe of FORMAT.md. Retries while the writer is busy
    * with the slot, up to {@code timeout}.
    *
+   * @param ownLimit the reader's own longest document, used when the header records none
    * @throws RemapNeeded when the slot lies past the mapping but inside the (grown) file
    * @throws CorruptFileException when a stable slot is out of range or fails its checksum
+   * @throws JsonMmapException with reason {@code too-large-for-heap} when the document's bytes do
+   *     not fit in the heap, {@code timeout} when the slot never settles, {@code io} when a read
+   *     fails
    */
   static SlotContent readCurrent(
       Path file,
-      MappedRegion r,
-      long maxLength,
+      ReadRegion r,
+      long ownLimit,
       FileSize fileSize,
       Duration timeout,
       LongAdder retries) {
@@ -199,7 +228,7 @@ final class Protocol {
         throw new CorruptFileException(
             file, "no version committed (current names version 0): path=" + file);
       }
-      SlotContent content = readSlot(file, r, currentSlot(current), maxLength, fileSize);
+      SlotContent content = readSlot(file, r, currentSlot(current), ownLimit, fileSize);
       if (content == null) {
         continue;
       }
@@ -239,13 +268,13 @@ final class Protocol {
    * Reads the slot that does not hold the current version (the previous version), or null when it
    * holds none or is being written.
    */
-  static SlotContent readPrevious(Path file, MappedRegion r, long maxLength, FileSize fileSize) {
+  static SlotContent readPrevious(Path file, ReadRegion r, long ownLimit, FileSize fileSize) {
     long current = r.longAcquire(CURRENT_OFFSET);
     if (current == 0) {
       return null;
     }
     int slot = 1 - currentSlot(current);
-    SlotContent content = readSlot(file, r, slot, maxLength, fileSize);
+    SlotContent content = readSlot(file, r, slot, ownLimit, fileSize);
     if (content == null || content.version() == 0 || content.version() >= currentVersion(current)) {
       return null;
     }
@@ -254,10 +283,10 @@ final class Protocol {
 
   /**
    * One attempt at reading a slot: null when it is being written or changed while copied. Copies
-   * the bytes into a private array before anything looks at them.
+   * the bytes into a private array before anything looks at them, and allocates that array only for
+   * a length within {@link #documentLimit} and the file.
    */
-  static SlotContent readSlot(
-      Path file, MappedRegion r, int slot, long maxLength, FileSize fileSize) {
+  static SlotContent readSlot(Path file, ReadRegion r, int slot, long ownLimit, FileSize fileSize) {
     int base = slotOffset(slot);
     long sequence = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
     if ((sequence & 1) != 0) {
@@ -269,13 +298,14 @@ final class Protocol {
     long published = r.longPlain(base + SLOT_PUBLISHED_OFFSET);
     int checksum = r.intPlain(base + SLOT_CHECKSUM_OFFSET);
     if (sequence == 0 && version == 0) {
-      return new SlotContent(0, 0, null);
+      return new SlotContent(0, 0, null, 0, 0);
     }
     int headerLength = r.intPlain(HEADER_LENGTH_OFFSET);
+    long maxLength = documentLimit(r, ownLimit);
     if (length < 0
         || length > maxLength
         || offset < headerLength
-        || offset > Long.MAX_VALUE - length) {
+        || offset > JsonMmapOptions.MAX_MAX_SIZE - length) {
       if (!stable(r, base, sequence)) {
         return null;
       }
@@ -292,14 +322,16 @@ final class Protocol {
               + " maxLength="
               + maxLength
               + " headerLength="
-              + headerLength);
+              + headerLength
+              + " maxFileSize="
+              + JsonMmapOptions.MAX_MAX_SIZE);
     }
-    if (offset + length > r.size()) {
+    if (offset + length > r.readableBytes()) {
       if (!stable(r, base, sequence)) {
         return null;
       }
       long size = fileSize.get();
-      if (offset + length <= size && size > r.size()) {
+      if (offset + length <= size && size > r.readableBytes()) {
         throw RemapNeeded.INSTANCE;
       }
       throw new CorruptFileException(
@@ -315,7 +347,12 @@ final class Protocol {
               + " fileSize="
               + size);
     }
-    byte[] bytes = r.copy((int) offset, (int) length);
+    byte[] bytes;
+    try {
+      bytes = r.copyOut(offset, (int) length);
+    } catch (OutOfMemoryError e) {
+      throw tooLargeForHeap(file, version, length, e);
+    }
     if (!stable(r, base, sequence)) {
       return null;
     }
@@ -336,13 +373,34 @@ final class Protocol {
               + " computed=0x"
               + Integer.toHexString(actual));
     }
-    return new SlotContent(version, published, bytes);
+    return new SlotContent(version, published, bytes, checksum, sequence);
+  }
+
+  /**
+   * The error for a valid document this JVM has no heap for: a reason that may pass (another
+   * version, a larger heap, less garbage), so a reader retries it.
+   */
+  static JsonMmapException tooLargeForHeap(
+      Path file, long version, long length, OutOfMemoryError e) {
+    return new JsonMmapException(
+        "too-large-for-heap",
+        file,
+        "document does not fit in the heap: path="
+            + file
+            + " version="
+            + version
+            + " length="
+            + length
+            + " maxHeap="
+            + Runtime.getRuntime().maxMemory()
+            + " (serving the last good version; retried at the next change or poll)",
+        e);
   }
 
   /** Whether the slot's sequence is still {@code sequence} after the loads before this call. */
-  private static boolean stable(MappedRegion r, int base, long sequence) {
+  private static boolean stable(ReadRegion r, int base, long sequence) {
     VarHandle.acquireFence();
-    return r.longPlain(base + SLOT_SEQUENCE_OFFSET) == sequence;
+    return r.longAcquire(base + SLOT_SEQUENCE_OFFSET) == sequence;
   }
 
   private static void backOff(Path file, int attempt, long deadline, Duration timeout) {

@@ -11,23 +11,69 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The reader side of a handle: maps the file read-only, follows its current word (events, poll or
- * spin), reads and applies each new version, remaps after growth and survives truncation and
- * replacement of the file. A standby uses it until it takes over as writer.
+ * The reader side of a handle: opens the file read-only, follows its current word (events, poll or
+ * spin), reads and applies each new version, and survives truncation, replacement and two writers.
+ * A standby uses it until it takes over as writer.
  *
- * <p>Methods take the handle's lock themselves where they say so; the others expect it held.
+ * <p>Reads go through positional reads ({@link FileRegion}), never a mapping, so a file truncated
+ * (and regrown) under a reader is an error it reports, not a SIGBUS. Only spin mode keeps a
+ * mapping, of the header page alone, for its one load of the current word per spin; it catches the
+ * fault that a truncation raises there.
+ *
+ * <p>A version is marked seen only once it has been taken in. One that failed for a reason that may
+ * pass (a timeout, no heap for it, an I/O error) is read again at the next event or poll; a corrupt
+ * one at every poll, and it stays reported meanwhile. Methods take the handle's lock themselves
+ * where they say so; the others expect it held.
  */
 final class ReaderRole {
 
   private static final System.Logger LOG = FileContext.LOG;
 
+  /** Spins between two checks that the spin mapping still has a file under it. */
+  private static final long SPINS_PER_SIZE_CHECK = 4096;
+
   private final FileContext ctx;
+
+  /** Positional reads on {@link #fileChannel}; null until attached (written under the lock). */
+  private volatile FileRegion file;
+
+  /** The channel {@link #file} reads: when the handle's channel is another, attach again. */
+  private volatile FileChannel fileChannel;
+
+  /** The largest size the file was seen with: a smaller one is a truncation (guarded). */
+  private long knownSize;
+
+  /**
+   * Whether the file was seen shorter than {@link #knownSize}: what it holds next is a new file
+   * (versions may start again), so it is attached afresh once it has a header again (guarded).
+   */
+  private volatile boolean truncatedSeen;
+
+  /** The current slot's sequence when the latest version was taken in (guarded). */
+  private long seenSequence = -1;
+
+  /** The latest snapshot this role read and the checksum of its bytes (guarded). */
+  private Snapshot heldSnapshot;
+
+  private int heldChecksum;
+
+  /**
+   * After a divergence, the highest version held when it was found: the fault stays reported until
+   * a version above it arrives; -1 when none (guarded).
+   */
+  private long divergedBelow = -1;
+
+  /** The parser for documents longer than this reader's own maximum; made when first needed. */
+  private volatile Documents wideDocuments;
+
+  /** The header page mapped for spin mode's load of the current word; null in other modes. */
+  private volatile MappedRegion spinRegion;
 
   ReaderRole(FileContext ctx) {
     this.ctx = ctx;
   }
 
-  /** Maps the file read-only and reads its current version; throws or records the failure. */
+  /** Opens the file read-only and reads its current version; throws or records the failure. */
   void attach(boolean rethrow) {
     try {
       attachOrThrow();
@@ -35,7 +81,7 @@ final class ReaderRole {
       if (rethrow) {
         throw e;
       }
-      ctx.record(e);
+      fail(e);
     }
   }
 
@@ -56,21 +102,36 @@ final class ReaderRole {
       long size = ch.size();
       if (size > JsonMmapOptions.MAX_MAX_SIZE) {
         throw new CorruptFileException(
-            ctx.path, "file too large to map: path=" + ctx.path + " size=" + size);
+            ctx.path,
+            "file too large for a jsonmmap file: path="
+                + ctx.path
+                + " size="
+                + size
+                + " maxFileSize="
+                + JsonMmapOptions.MAX_MAX_SIZE);
       }
-      MappedRegion r = new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+      FileRegion r = new FileRegion(ctx.path, ch);
       Protocol.checkHeader(ctx.path, r);
       ctx.checkName(r);
+      MappedRegion spin =
+          ctx.options.watchMode() == WatchMode.SPIN
+              ? new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, MIN_HEADER_LENGTH))
+              : null;
       FileChannel old = ctx.channel;
       ctx.channel = ch;
-      ctx.region = r;
+      dropWriterMapping();
       ctx.fileKey = ctx.fileKeyOrNull();
       ctx.acceptAnyVersion = true;
+      file = r;
+      fileChannel = ch;
+      knownSize = size;
+      truncatedSeen = false;
+      spinRegion = spin;
       attached = true;
       FileContext.closeQuietly(old);
       readAndApply(r.longAcquire(CURRENT_OFFSET), true);
     } catch (IOException e) {
-      throw ctx.ioError("cannot map file", e);
+      throw ctx.ioError("cannot map the header page for spin mode", e);
     } finally {
       if (!attached) {
         FileContext.closeQuietly(ch);
@@ -78,44 +139,83 @@ final class ReaderRole {
     }
   }
 
-  /** The cheap check: one load of the current word, a full read only when it moved. Locks. */
+  /**
+   * Unmaps the mapping a writer role left (a writer fenced off that reads on): readers use none.
+   * Everything that touches it outside the handle's lock holds the mapping lock.
+   */
+  private void dropWriterMapping() {
+    ctx.mappingLock.lock();
+    try {
+      MappedRegion r = ctx.region;
+      ctx.region = null;
+      if (r != null) {
+        Unmapper.unmap(r.buffer());
+      }
+    } finally {
+      ctx.mappingLock.unlock();
+    }
+  }
+
+  /**
+   * On close (handle lock held): unmaps the spin mode header page unless the spin thread is still
+   * running, in which case the garbage collector does it.
+   */
+  void close(boolean spinning) {
+    MappedRegion r = spinRegion;
+    spinRegion = null;
+    file = null;
+    if (r != null && !spinning) {
+      Unmapper.unmap(r.buffer());
+    }
+  }
+
+  /** Whether this role has the handle's file open (and no writer role took the channel over). */
+  private boolean attached() {
+    return file != null && fileChannel == ctx.channel;
+  }
+
+  /**
+   * The cheap check: one read of the header, a full read only when the current word moved. Locks.
+   */
   void checkForChange() {
     ctx.lock.lock();
     try {
       if (ctx.closed.get() || ctx.writer) {
         return;
       }
-      MappedRegion r = ctx.region;
-      if (r == null) {
+      if (!attached()) {
         attach(false);
         return;
       }
-      checkNotTruncated();
-      long current = r.longAcquire(CURRENT_OFFSET);
+      if (truncatedSeen) {
+        attachAfterTruncation(file.readableBytes());
+        return;
+      }
+      long current = file.longAcquire(CURRENT_OFFSET);
       if (current != ctx.seenCurrent) {
         readAndApply(current, false);
       }
     } catch (JsonMmapException e) {
-      ctx.record(e);
-    } catch (InternalError e) {
-      // The JVM's report of a fault on a mapped page: the file shrank between check and load.
-      ctx.record(truncated(e));
+      fail(e);
+    } catch (RuntimeException | Error e) {
+      fail(unexpected(e));
     } finally {
       ctx.lock.unlock();
     }
   }
 
   /**
-   * The poll of a handle that is not the writer: re-checks the header and that the path still names
-   * the mapped file. Locks.
+   * The poll of a handle that is not the writer: re-checks that the path still names the file read,
+   * that it did not shrink, its header, and that the current slot was not rewritten in place.
+   * Locks.
    */
   void tick() {
     ctx.lock.lock();
     try {
-      if (ctx.closed.get()) {
+      if (ctx.closed.get() || ctx.writer) {
         return;
       }
-      if (ctx.region == null) {
+      if (!attached()) {
         attach(false);
         return;
       }
@@ -132,159 +232,407 @@ final class ReaderRole {
         return;
       }
       if (!key.equals(ctx.fileKey)) {
-        LOG.log(Level.INFO, "{0} was replaced; mapping the new file", ctx.path);
+        LOG.log(Level.INFO, "{0} was replaced; reading the new file", ctx.path);
         attach(false);
         return;
       }
-      try {
-        checkNotTruncated();
-        Protocol.checkHeader(ctx.path, ctx.region);
-      } catch (JsonMmapException e) {
-        ctx.record(e);
-        if (isTruncated() && ctx.fileSize() >= MIN_HEADER_LENGTH) {
-          // Never touch the shrunk mapping again; map the file afresh once it has a header again
-          // (until then the truncation stays the reported problem).
-          attach(false);
-        }
-        return;
-      } catch (InternalError e) {
-        ctx.record(truncated(e));
+      long size = file.readableBytes();
+      if (size < knownSize) {
+        truncatedSeen = true;
+        ctx.record(truncated(size));
+      }
+      if (truncatedSeen) {
+        attachAfterTruncation(size);
         return;
       }
-      if (ctx.lastError != null) {
+      knownSize = size;
+      Protocol.checkHeader(ctx.path, file);
+      long current = file.longAcquire(CURRENT_OFFSET);
+      if (ctx.lastError != null || rewrittenInPlace(current)) {
         ctx.seenCurrent = -1;
       }
-      checkForChange();
+      if (current != ctx.seenCurrent) {
+        readAndApply(current, false);
+      }
+    } catch (JsonMmapException e) {
+      fail(e);
+    } catch (RuntimeException | Error e) {
+      fail(unexpected(e));
     } finally {
       ctx.lock.unlock();
     }
   }
 
+  /**
+   * Starts afresh, as with a new file, once a truncated file has a header again; until then the
+   * truncation stays the reported problem.
+   */
+  private void attachAfterTruncation(long size) {
+    if (size >= MIN_HEADER_LENGTH) {
+      attach(false);
+    } else {
+      ctx.record(truncated(size));
+    }
+  }
+
+  /**
+   * Whether the slot of the version held was written again while the current word stayed the same:
+   * no single writer does that (it writes the other slot), two writers or another program can.
+   * Reads the header copy of the acquire load just made.
+   */
+  private boolean rewrittenInPlace(long current) {
+    return current == ctx.seenCurrent
+        && file.longPlain(slotOffset(currentSlot(current)) + SLOT_SEQUENCE_OFFSET) != seenSequence;
+  }
+
   private void readAndApply(long current, boolean rethrow) {
+    Protocol.SlotContent content;
     Snapshot snapshot;
     try {
-      snapshot = ctx.snapshotOf(readCurrentContent());
+      content = readCurrentContent();
+      snapshot = snapshotOf(content);
     } catch (JsonMmapException e) {
-      if (!"timeout".equals(e.reason())) {
+      if (!mayPass(e)) {
+        // Corrupt or invalid: read again at the poll interval, not at every event.
         ctx.seenCurrent = current;
+      }
+      if (e instanceof FileRegion.Truncated) {
+        truncatedSeen = true;
       }
       if (rethrow) {
         throw e;
       }
-      ctx.record(e);
+      fail(e);
       return;
     }
     ctx.seenCurrent = current;
-    ctx.lastError = null;
-    if (!ctx.acceptAnyVersion && snapshot.version() <= ctx.latest.version()) {
+    seenSequence = content.sequence();
+    long held = ctx.latest.version();
+    if (!ctx.acceptAnyVersion && snapshot.version() <= held) {
+      if (snapshot.version() == held && sameAsHeld(content)) {
+        clearErrorUnlessDiverged(snapshot.version());
+        return;
+      }
+      diverged(held, snapshot, content);
       return;
     }
+    clearErrorUnlessDiverged(snapshot.version());
     ctx.acceptAnyVersion = false;
+    take(snapshot, content);
+  }
+
+  /** Whether {@code content} is the document of the version held. */
+  private boolean sameAsHeld(Protocol.SlotContent content) {
+    Snapshot latest = ctx.latest;
+    if (latest == heldSnapshot) {
+      return content.checksum() == heldChecksum;
+    }
+    // The latest version came from elsewhere (this handle's writer role): compare its bytes.
+    return content.checksum() == Protocol.crc32(latest.bytes());
+  }
+
+  /**
+   * The file holds the version this reader holds with other content, or a lower version: two
+   * writers published (or another program wrote the file). Reports it, and follows the file, so
+   * that every reader ends on the file's document; the fault stays reported until a higher version
+   * than the one held arrives.
+   */
+  private void diverged(long held, Snapshot snapshot, Protocol.SlotContent content) {
+    divergedBelow = Math.max(divergedBelow, held);
+    ctx.record(
+        new JsonMmapException(
+            "diverged",
+            ctx.path,
+            (snapshot.version() == held
+                    ? "version arrived again with other content (two writers?): path="
+                    : "version went back in the same file (two writers?): path=")
+                + ctx.path
+                + " version="
+                + snapshot.version()
+                + " heldVersion="
+                + held
+                + " checksum=0x"
+                + Integer.toHexString(content.checksum())
+                + " (following the file; reported until a version above "
+                + divergedBelow
+                + " arrives)"));
+    take(snapshot, content);
+  }
+
+  private void clearErrorUnlessDiverged(long version) {
+    if (version > divergedBelow) {
+      divergedBelow = -1;
+      ctx.lastError = null;
+    }
+  }
+
+  private void take(Snapshot snapshot, Protocol.SlotContent content) {
+    heldSnapshot = snapshot;
+    heldChecksum = content.checksum();
     ctx.apply(snapshot, Units.nowMicros());
   }
 
+  /** Records a failure; one that found the file truncated makes the next look attach afresh. */
+  private void fail(JsonMmapException e) {
+    if (e instanceof FileRegion.Truncated) {
+      truncatedSeen = true;
+    }
+    ctx.record(e);
+  }
+
+  /** Failures that may pass by themselves: read again at the next event or poll. */
+  private static boolean mayPass(JsonMmapException e) {
+    return switch (e.reason()) {
+      case "timeout", "too-large-for-heap", "io" -> true;
+      default -> false;
+    };
+  }
+
   private Protocol.SlotContent readCurrentContent() {
-    checkNotTruncated();
-    for (int remaps = 0; ; remaps++) {
+    FileRegion r = file;
+    for (int attempt = 0; ; attempt++) {
       try {
         return Protocol.readCurrent(
             ctx.path,
-            ctx.region,
+            r,
             ctx.options.maxSize(),
-            ctx::fileSize,
+            r::readableBytes,
             ctx.options.readTimeout(),
             ctx.readRetries);
       } catch (Protocol.RemapNeeded e) {
-        if (remaps >= 3) {
+        // The file grew between two looks at its size: nothing to map, look again.
+        if (attempt >= 3) {
           throw new CorruptFileException(
               ctx.path, "file keeps changing size while read: path=" + ctx.path);
         }
-        remap();
       }
     }
   }
 
   /**
-   * The version before the current one, from the other slot, or null when there is none, it is
-   * being overwritten or the file was truncated (lock held).
+   * A snapshot of validated slot content, with the writer id the header names now; a document the
+   * heap cannot hold is a {@code too-large-for-heap} error, not an {@link OutOfMemoryError}.
+   */
+  Snapshot snapshotOf(Protocol.SlotContent content) {
+    ReadRegion r = ctx.writer && ctx.region != null ? ctx.region : file;
+    try {
+      return Snapshot.read(
+          ctx.path,
+          content.version(),
+          content.publishedAtMicros(),
+          Protocol.readWriterId(r),
+          content.bytes(),
+          documentsFor(content.bytes().length),
+          ctx.mapper);
+    } catch (OutOfMemoryError e) {
+      throw Protocol.tooLargeForHeap(ctx.path, content.version(), content.bytes().length, e);
+    }
+  }
+
+  /**
+   * The parser for a document of {@code length} bytes: the handle's own, or, for a document longer
+   * than this reader's {@code maxSize} that the writer's maximum in the header allowed (format
+   * 1.1), one bounded by the longest document any writer can publish (the slot's length was already
+   * checked against the header's maximum).
+   */
+  private Documents documentsFor(int length) {
+    if (length <= ctx.options.maxSize()) {
+      return ctx.documents;
+    }
+    Documents wide = wideDocuments;
+    if (wide == null) {
+      wide = new Documents(ctx.options.maxNestingDepth(), Protocol.MAX_DOCUMENT_LENGTH);
+      wideDocuments = wide;
+    }
+    return wide;
+  }
+
+  /**
+   * The version before the current one, from the other slot, or null when there is none or it is
+   * being overwritten (lock held).
    */
   Protocol.SlotContent readPrevious() {
-    MappedRegion r = ctx.region;
-    if (r == null || isTruncated()) {
+    if (ctx.writer) {
+      MappedRegion r = ctx.region;
+      return r == null ? null : Protocol.readPrevious(ctx.path, r, ctx.options.maxSize(), () -> 0);
+    }
+    FileRegion r = file;
+    if (r == null) {
       return null;
     }
-    Protocol.SlotContent content = null;
-    for (int attempt = 0; attempt < 3 && content == null; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
       try {
-        content = Protocol.readPrevious(ctx.path, ctx.region, ctx.options.maxSize(), ctx::fileSize);
+        return Protocol.readPrevious(ctx.path, r, ctx.options.maxSize(), r::readableBytes);
       } catch (Protocol.RemapNeeded e) {
-        remap();
+        // The file grew between two looks at its size: look again.
       }
     }
-    return content;
+    return null;
   }
 
-  /**
-   * Touching a mapped page past the end of a shrunk file kills the JVM (SIGBUS). jsonmmap never
-   * shrinks a file; this catches a third party that did, before any page is touched.
-   */
-  void checkNotTruncated() {
-    if (isTruncated()) {
-      throw truncated(null);
+  /** The writer heartbeat in the header, 0 when none or unreadable. Safe from any thread. */
+  long heartbeatMicros() {
+    if (ctx.writer) {
+      // The writer's own mapping: under the mapping lock, which close() takes to unmap it.
+      ctx.mappingLock.lock();
+      try {
+        MappedRegion r = ctx.region;
+        if (r != null && !ctx.closed.get()) {
+          return r.longAcquire(HEARTBEAT_OFFSET);
+        }
+      } finally {
+        ctx.mappingLock.unlock();
+      }
+    }
+    FileRegion r = file;
+    if (r == null) {
+      return 0;
+    }
+    try {
+      return r.longAcquire(HEARTBEAT_OFFSET);
+    } catch (JsonMmapException e) {
+      return 0;
     }
   }
 
-  boolean isTruncated() {
-    MappedRegion r = ctx.region;
-    return ctx.channel != null && r != null && ctx.fileSize() < r.size();
+  /** What the header says now (see {@link Inspector}). Safe from any thread. */
+  FileInfo info() {
+    if (ctx.writer) {
+      ctx.mappingLock.lock();
+      try {
+        MappedRegion r = ctx.region;
+        if (r != null && !ctx.closed.get()) {
+          return Inspector.inspect(ctx.path, r, ctx.fileSize(), ctx.options.maxSize());
+        }
+      } finally {
+        ctx.mappingLock.unlock();
+      }
+    }
+    FileRegion r = file;
+    if (r == null) {
+      JsonMmapException error = ctx.lastError;
+      throw error != null
+          ? error
+          : new FileMissingException(ctx.path, "file not open: path=" + ctx.path);
+    }
+    return Inspector.inspect(ctx.path, r, r.readableBytes(), ctx.options.maxSize());
   }
 
-  CorruptFileException truncated(Throwable cause) {
-    MappedRegion r = ctx.region;
+  private CorruptFileException truncated(long size) {
     return new CorruptFileException(
         ctx.path,
         "file was truncated under the reader: path="
             + ctx.path
             + " size="
-            + ctx.fileSize()
-            + " mapped="
-            + (r == null ? 0 : r.size())
-            + " (jsonmmap files never shrink; serving the last good version)",
-        cause);
+            + size
+            + " knownSize="
+            + knownSize
+            + " (jsonmmap files never shrink; serving the last good version)");
   }
 
-  private void remap() {
-    try {
-      long size = ctx.channel.size();
-      FileChannel.MapMode mode =
-          ctx.writer ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY;
-      ctx.region = new MappedRegion(ctx.channel.map(mode, 0, size));
-    } catch (IOException e) {
-      throw ctx.ioError("cannot map file again after it grew", e);
+  private JsonMmapException unexpected(Throwable e) {
+    if (e instanceof InternalError) {
+      // HotSpot's report of a fault on a mapped page (spin mode's header page), delivered late:
+      // the file shrank under the mapping.
+      truncatedSeen = true;
+      return truncated(spinFileSize());
+    }
+    if (e instanceof OutOfMemoryError oom) {
+      return new JsonMmapException(
+          "too-large-for-heap",
+          ctx.path,
+          "out of heap while reading: path="
+              + ctx.path
+              + " maxHeap="
+              + Runtime.getRuntime().maxMemory()
+              + " (serving the last good version; retried at the next change or poll)",
+          oom);
+    }
+    return new JsonMmapException(
+        "internal",
+        ctx.path,
+        "unexpected failure while reading: path="
+            + ctx.path
+            + " error="
+            + e.getClass().getName()
+            + " (serving the last good version; retried at the next poll)",
+        e);
+  }
+
+  /**
+   * The body of the busy-spin thread ({@link WatchMode#SPIN}): runs until the handle closes and
+   * survives anything. A load of the current word from a header page whose file was truncated
+   * raises an asynchronous {@link InternalError} that HotSpot may deliver a few instructions later,
+   * even in a catch block: the file's size is checked every few thousand spins (microseconds
+   * apart), and the fault, should one come in between, is caught wherever it surfaces and reported.
+   */
+  void spin() {
+    while (true) {
+      try {
+        if (ctx.closed.get()) {
+          return;
+        }
+        spinUntilFault();
+      } catch (Throwable e) {
+        try {
+          spinFailed(e);
+        } catch (Throwable again) {
+          // A fault delivered while reporting the last one: the next round reports what is left.
+          truncatedSeen = true;
+        }
+      }
     }
   }
 
-  /** The body of the busy-spin thread ({@link WatchMode#SPIN}): runs until the handle closes. */
-  void spin() {
-    for (long spins = 0; !ctx.closed.get(); spins++) {
-      MappedRegion r = ctx.region;
-      // Every few thousand spins (microseconds apart), make sure the file did not shrink.
-      if (r == null || ctx.writer || ((spins & 4095) == 0 && isTruncated())) {
-        // Nothing to follow: not attached yet or truncated (the watcher handles both), or this
-        // standby now writes.
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+  /** Spins until the handle closes, or until something is thrown. */
+  private void spinUntilFault() {
+    long spins = 0;
+    while (!ctx.closed.get()) {
+      MappedRegion r = spinRegion;
+      if (r == null || ctx.writer || (spins++ % SPINS_PER_SIZE_CHECK == 0 && !spinSafe())) {
+        // Nothing to follow: not attached yet or the file shrank (the watcher's poll handles
+        // both), or this standby now writes.
+        pause(TimeUnit.MILLISECONDS.toNanos(1));
         continue;
       }
-      try {
-        if (r.longAcquire(CURRENT_OFFSET) != ctx.seenCurrent) {
-          checkForChange();
-        } else {
-          Thread.onSpinWait();
-        }
-      } catch (InternalError e) {
-        ctx.record(truncated(e));
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      long current = r.longAcquire(CURRENT_OFFSET);
+      if (current == ctx.seenCurrent) {
+        Thread.onSpinWait();
+        continue;
       }
+      checkForChange();
+      if (ctx.seenCurrent != current && ctx.lastError != null) {
+        // A read that failed for a reason that may pass: again at the poll interval, not in a
+        // tight loop.
+        pause(ctx.options.pollInterval().toNanos());
+      }
+    }
+  }
+
+  private void spinFailed(Throwable e) {
+    fail(e instanceof JsonMmapException j ? j : unexpected(e));
+    // spinUntilFault() checks the size before its next load rather than fault again.
+    pause(TimeUnit.MILLISECONDS.toNanos(1));
+  }
+
+  /** Whether the spin mapping's page lies inside the file. */
+  private boolean spinSafe() {
+    return spinFileSize() >= MIN_HEADER_LENGTH;
+  }
+
+  private long spinFileSize() {
+    FileChannel ch = fileChannel;
+    try {
+      return ch == null ? 0 : ch.size();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private void pause(long nanos) {
+    long until = System.nanoTime() + nanos;
+    while (!ctx.closed.get() && until - System.nanoTime() > 0) {
+      LockSupport.parkNanos(Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(1)));
     }
   }
 }

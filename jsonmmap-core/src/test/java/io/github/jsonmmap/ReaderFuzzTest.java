@@ -139,6 +139,9 @@ class ReaderFuzzTest {
     fields.add(new Field("created", CREATED_OFFSET, 8));
     fields.add(new Field("nameLength", NAME_LENGTH_OFFSET, 4));
     fields.add(new Field("writerInfoLength", WRITER_INFO_LENGTH_OFFSET, 4));
+    fields.add(new Field("maxDocumentSize", MAX_DOCUMENT_SIZE_OFFSET, 8));
+    fields.add(new Field("writerEpoch", WRITER_EPOCH_OFFSET, 8));
+    fields.add(new Field("closed", CLOSED_OFFSET, 8));
     fields.add(new Field("name", NAME_OFFSET, 8));
     fields.add(new Field("writerInfo", WRITER_INFO_OFFSET, 8));
     for (int slot = 0; slot < 2; slot++) {

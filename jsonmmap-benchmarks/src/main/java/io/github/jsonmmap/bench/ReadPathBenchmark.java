@@ -42,6 +42,7 @@ public class ReadPathBenchmark {
     Path path = dir.resolve("config.jsonmmap");
     writer = JsonMmapFile.open(JsonMmapOptions.of(path, Role.WRITER));
     writer.publish(BenchDocs.root(1, Clock.epochNanos(), BenchDocs.items(1024)));
+    writer.publish(BenchDocs.root(2, Clock.epochNanos(), BenchDocs.items(1024)));
     reader =
         JsonMmapFile.open(
             JsonMmapOptions.builder(path).role(Role.READER).watchMode(WatchMode.EVENTS).build());
@@ -86,5 +87,14 @@ public class ReadPathBenchmark {
   @Benchmark
   public Snapshot versionCheckNoChange() {
     return reader.refresh();
+  }
+
+  /**
+   * A full read of a 1 KiB version from the file: the previous slot, copied, checked and parsed
+   * (what a reader pays once per new version).
+   */
+  @Benchmark
+  public Optional<Snapshot> fullRead() {
+    return reader.previous();
   }
 }

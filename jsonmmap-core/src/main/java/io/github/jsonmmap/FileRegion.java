@@ -1,0 +1,120 @@
+package io.github.jsonmmap;
+
+import static io.github.jsonmmap.FileLayout.MIN_HEADER_LENGTH;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * A jsonmmap file read with positional reads ({@code pread}) into private buffers instead of
+ * through a mapping: a file truncated under a reader gives a short read, which is reported as a
+ * {@link CorruptFileException} ({@link Truncated}), where a load from a mapped page past the end of
+ * the file is SIGBUS (an asynchronous {@link InternalError} in the JVM, death in most other
+ * languages).
+ *
+ * <p>Each {@link #longAcquire} reads the first {@link FileLayout#MIN_HEADER_LENGTH} bytes of the
+ * file (both slot descriptors included) in one call; the plain loads after it return fields of that
+ * copy, so one seqlock read of a slot costs three reads: header, document, header again.
+ *
+ * <p>Safe to call from any thread: each header copy is a new immutable buffer, published through a
+ * volatile field. The caller owns the channel.
+ */
+final class FileRegion implements ReadRegion {
+
+  /** A read that found the file shorter than it was: someone truncated it. */
+  static final class Truncated extends CorruptFileException {
+    private static final long serialVersionUID = 1L;
+
+    Truncated(Path file, String message) {
+      super(file, message);
+    }
+  }
+
+  private final Path file;
+  private final FileChannel channel;
+  private volatile ByteBuffer header =
+      ByteBuffer.allocate(MIN_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+
+  FileRegion(Path file, FileChannel channel) {
+    this.file = file;
+    this.channel = channel;
+  }
+
+  @Override
+  public long readableBytes() {
+    try {
+      return channel.size();
+    } catch (IOException e) {
+      throw ioError("cannot read the size of the file", e);
+    }
+  }
+
+  @Override
+  public long longAcquire(int offset) {
+    ByteBuffer copy = ByteBuffer.allocate(MIN_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(copy, 0);
+    header = copy;
+    return copy.getLong(offset);
+  }
+
+  @Override
+  public long longPlain(int offset) {
+    return header.getLong(offset);
+  }
+
+  @Override
+  public int intPlain(int offset) {
+    return header.getInt(offset);
+  }
+
+  @Override
+  public byte[] copyOut(long offset, int length) {
+    byte[] bytes = new byte[length];
+    readFully(ByteBuffer.wrap(bytes), offset);
+    return bytes;
+  }
+
+  /**
+   * Reads until {@code target} is full. An interrupted thread would close the channel for every
+   * user of it (FileChannel is interruptible), so the interrupt status is set aside for the read
+   * and restored after it.
+   */
+  private void readFully(ByteBuffer target, long position) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      long at = position;
+      while (target.hasRemaining()) {
+        int read = channel.read(target, at);
+        if (read < 0) {
+          throw new Truncated(
+              file,
+              "file was truncated under the reader: path="
+                  + file
+                  + " size="
+                  + readableBytes()
+                  + " needed="
+                  + (position + target.capacity())
+                  + " (jsonmmap files never shrink; serving the last good version)");
+        }
+        at += read;
+      }
+    } catch (IOException e) {
+      throw ioError("cannot read file", e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private JsonMmapException ioError(String what, IOException e) {
+    return new JsonMmapException(
+        "io",
+        file,
+        what + ": path=" + file + " error=" + e.getClass().getSimpleName() + ": " + e.getMessage(),
+        e);
+  }
+}
