@@ -1,30 +1,32 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
 import io.github.jsonmmap.JsonMmapFile;
-import io.github.jsonmmap.JsonMmapOptions;
+import io.github.jsonmmap.spring.SharedConfigPropertiesRebinder;
 import io.github.jsonmmap.spring.SharedConfigRefresher;
+import io.github.jsonmmap.spring.SharedConfigScope;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.SharedConfigValidator;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
+import java.nio.file.Path;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The shared file, its live property source, {@link SharedConfigTemplate} and the refresher. {@code
- * jsonmmap.enabled=false} turns everything off.
+ * The shared file, its live property source, {@link SharedConfigTemplate} and the refresher, when a
+ * file is declared ({@code spring.config.import=jsonmmap:<path>} or {@code jsonmmap.file}); nothing
+ * otherwise. {@code jsonmmap.enabled=false} turns everything off.
  */
-@AutoConfiguration(
-    afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
-@ConditionalOnProperty(prefix = "jsonmmap", name = "enabled", matchIfMissing = true)
+@AutoConfiguration
+@Conditional(OnSharedFileCondition.class)
 @EnableConfigurationProperties(JsonMmapProperties.class)
 public final class JsonMmapAutoConfiguration {
 
@@ -35,14 +37,17 @@ public final class JsonMmapAutoConfiguration {
   @Bean(destroyMethod = "")
   @ConditionalOnMissingBean
   JsonMmapFile jsonMmapFile(JsonMmapProperties properties, ConfigurableEnvironment environment) {
-    JsonMmapOptions options = SharedFileOptions.from(properties, environment);
     PropertySource<?> existing = environment.getPropertySources().get(JsonMmapPropertySource.NAME);
     if (existing instanceof JsonMmapPropertySource source
-        && source.getSource().path().equals(options.path())) {
+        && source.getSource().options().role() == properties.getRole()) {
       SharedFiles.retain(source.getSource());
       return source.getSource();
     }
-    JsonMmapFile file = SharedFiles.acquire(options);
+    Path path = SharedFileOptions.configuredFile(properties, environment);
+    if (path == null && existing instanceof JsonMmapPropertySource source) {
+      path = source.getSource().path();
+    }
+    JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
     if (existing != null) {
       environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
     }
@@ -64,22 +69,45 @@ public final class JsonMmapAutoConfiguration {
   SharedConfigTemplate sharedConfigTemplate(
       JsonMmapFile file,
       ObjectProvider<SharedConfigValidator> validators,
-      ObjectProvider<JsonMapper> mapper) {
+      JsonMmapProperties properties,
+      ConfigurableEnvironment environment) {
     return new SharedConfigTemplate(
         file,
         validators.orderedStream().toList(),
-        mapper.getIfAvailable(() -> JsonMapper.builder().build()));
+        environment,
+        properties.getPropertySource().getPrefix());
+  }
+
+  /** Makes constructor-bound {@code @ConfigurationProperties} beans replaceable on change. */
+  @Bean
+  static SharedConfigScope jsonMmapSharedConfigScope() {
+    return new SharedConfigScope();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  SharedConfigPropertiesRebinder sharedConfigPropertiesRebinder(
+      ConfigurableApplicationContext context) {
+    return new SharedConfigPropertiesRebinder(context);
   }
 
   @Bean
   @ConditionalOnMissingBean
   SharedConfigRefresher sharedConfigRefresher(
-      JsonMmapFile file, JsonMmapProperties properties, ApplicationEventPublisher publisher) {
-    return new SharedConfigRefresher(
-        file,
-        properties.getPropertySource().getPrefix(),
-        properties.getRefresh().getCoalesce(),
-        publisher);
+      JsonMmapFile file,
+      JsonMmapProperties properties,
+      ApplicationEventPublisher publisher,
+      SharedConfigPropertiesRebinder rebinder) {
+    SharedConfigRefresher refresher =
+        new SharedConfigRefresher(
+            file,
+            properties.getPropertySource().getPrefix(),
+            properties.getRefresh().getCoalesce(),
+            publisher);
+    if (properties.getRefresh().isEnabled()) {
+      refresher.setPreparer(rebinder::prepare);
+    }
+    return refresher;
   }
 
   /** Gives the file back to {@link SharedFiles} on shutdown (the last user closes it). */

@@ -7,7 +7,7 @@ import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.DefaultResourceLoader;
@@ -23,8 +23,17 @@ final class SharedFileOptions {
 
   private SharedFileOptions() {}
 
-  static JsonMmapOptions from(JsonMmapProperties properties, ConfigurableEnvironment environment) {
-    Path file = properties.resolveFile(environment.getProperty("spring.application.name"));
+  /**
+   * The file the configuration declares through {@code jsonmmap.*} (not an import), or null when it
+   * declares none or turns jsonmmap off.
+   */
+  static Path configuredFile(JsonMmapProperties properties, Environment environment) {
+    return properties.resolveFile(
+        environment.getProperty("spring.application.name"),
+        "true".equalsIgnoreCase(environment.getProperty("jsonmmap.enabled")));
+  }
+
+  static JsonMmapOptions from(JsonMmapProperties properties, Path file, boolean optional) {
     try {
       JsonMmapOptions.Builder builder =
           JsonMmapOptions.builder(file)
@@ -37,7 +46,8 @@ final class SharedFileOptions {
               .pollInterval(properties.getPollInterval())
               .heartbeatInterval(properties.getHeartbeatInterval())
               .staleAfter(properties.getStaleAfter())
-              .requireFile(!properties.isOptional() && properties.getRole() == Role.READER);
+              .requireFile(
+                  !optional && !properties.isOptional() && properties.getRole() == Role.READER);
       if (properties.getInitialDocument() != null && properties.getRole() != Role.READER) {
         builder.initialDocument(initialDocument(file, properties.getInitialDocument()));
       }
