@@ -23,6 +23,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.util.MimeType;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The {@code jsonmmap} endpoint of a process that may write the file (role writer or auto): the
@@ -43,6 +44,10 @@ import org.springframework.util.MimeType;
  * process is not, or no longer, the writer), {@code rejected} (422: the validators' messages are in
  * {@code problems}), {@code invalid-document} (422) or {@code too-large} (413). The document's
  * content is never echoed; nothing is written.
+ *
+ * <p>Over HTTP (Spring MVC, actuator on the application's port) the {@code POST}s are served by
+ * {@link JsonMmapJsonWriteHandlerMapping}, since the actuator's own handler reads bodies as
+ * strings.
  *
  * <p>The endpoint's default access is read-only, so the writes exist only after an explicit {@code
  * management.endpoint.jsonmmap.access=unrestricted}.
@@ -82,7 +87,7 @@ public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
   /** Applies an RFC 7386 JSON merge patch, a JSON object. */
   @WriteOperation
   public WebEndpointResponse<Object> merge(Object patch) {
-    if (!(patch instanceof Map)) {
+    if (!(patch instanceof Map || (patch instanceof JsonNode node && node.isObject()))) {
       return problem(
           WebEndpointResponse.STATUS_BAD_REQUEST,
           "invalid-request",
@@ -125,7 +130,7 @@ public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
         WebEndpointResponse.STATUS_OK);
   }
 
-  private static WebEndpointResponse<Object> problem(
+  static WebEndpointResponse<Object> problem(
       int status, String reason, String detail, List<String> problems) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("type", PROBLEM_TYPE);

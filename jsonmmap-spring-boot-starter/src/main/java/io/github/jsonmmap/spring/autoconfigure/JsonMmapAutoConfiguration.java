@@ -38,14 +38,16 @@ public final class JsonMmapAutoConfiguration {
   @ConditionalOnMissingBean
   JsonMmapFile jsonMmapFile(JsonMmapProperties properties, ConfigurableEnvironment environment) {
     PropertySource<?> existing = environment.getPropertySources().get(JsonMmapPropertySource.NAME);
-    if (existing instanceof JsonMmapPropertySource source
-        && source.getSource().options().role() == properties.getRole()) {
-      SharedFiles.retain(source.getSource());
-      return source.getSource();
-    }
     Path path = SharedFileOptions.configuredFile(properties, environment);
-    if (path == null && existing instanceof JsonMmapPropertySource source) {
-      path = source.getSource().path();
+    if (existing instanceof JsonMmapPropertySource source) {
+      JsonMmapFile opened = source.getSource();
+      if (path == null) {
+        path = opened.path();
+      }
+      if (opened.path().equals(path) && opened.options().role() == properties.getRole()) {
+        SharedFiles.retain(opened);
+        return opened;
+      }
     }
     JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
     if (existing != null) {

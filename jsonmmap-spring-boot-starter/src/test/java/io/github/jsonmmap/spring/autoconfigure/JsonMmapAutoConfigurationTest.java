@@ -22,7 +22,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.cloud.context.scope.refresh.RefreshScope;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.MapPropertySource;
@@ -241,7 +241,7 @@ class JsonMmapAutoConfigurationTest {
   void withoutSpringCloudTheCloudRefreshBacksOff() {
     runner
         .withPropertyValues(file(), "jsonmmap.role=writer")
-        .withClassLoader(new FilteredClassLoader(EnvironmentChangeEvent.class))
+        .withClassLoader(new FilteredClassLoader(RefreshScope.class))
         .run(
             context -> {
               assertThat(context).hasSingleBean(SharedConfigRefresher.class);
