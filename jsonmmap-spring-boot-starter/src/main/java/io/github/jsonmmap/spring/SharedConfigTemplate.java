@@ -16,6 +16,7 @@ import java.util.function.UnaryOperator;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.core.env.Environment;
@@ -139,7 +140,8 @@ public class SharedConfigTemplate {
     requireNonNull(type, "type");
     String name = propertyName(key);
     try {
-      return Optional.ofNullable(binder.bind(name, Bindable.of(type)).orElse(null));
+      return Optional.ofNullable(
+          binder.bind(ConfigurationPropertyName.adapt(name, '.'), Bindable.of(type)).orElse(null));
     } catch (BindException e) {
       throw bindFailure(name, type, e);
     }
@@ -163,7 +165,8 @@ public class SharedConfigTemplate {
   <T> T convert(String prefix, Class<T> type) {
     String name = propertyName(prefix);
     try {
-      return binder.bindOrCreate(name, Bindable.of(type));
+      return binder.bindOrCreate(
+          ConfigurationPropertyName.adapt(name, '.'), Bindable.of(type), null);
     } catch (BindException e) {
       throw bindFailure(name, type, e);
     }

@@ -80,6 +80,12 @@ public final class JsonMmapAutoConfiguration {
         properties.getPropertySource().getPrefix());
   }
 
+  /** Opens a file declared after the environment post-processor ran, before any bean binds. */
+  @Bean
+  static SharedFileInstaller jsonMmapSharedFileInstaller() {
+    return new SharedFileInstaller();
+  }
+
   /** Makes constructor-bound {@code @ConfigurationProperties} beans replaceable on change. */
   @Bean
   static SharedConfigScope jsonMmapSharedConfigScope() {
