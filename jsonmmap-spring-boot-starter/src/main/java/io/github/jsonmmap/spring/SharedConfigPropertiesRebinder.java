@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBindingPostProcessor;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Rebinds the {@code @ConfigurationProperties} beans a change of the shared document touches, and
@@ -149,8 +150,10 @@ public final class SharedConfigPropertiesRebinder {
         continue;
       }
       try {
+        ReflectionUtils.makeAccessible(property.getReadMethod());
         Object value = property.getReadMethod().invoke(copy);
         if (property.getWriteMethod() != null) {
+          ReflectionUtils.makeAccessible(property.getWriteMethod());
           property.getWriteMethod().invoke(target, value);
           continue;
         }

@@ -186,9 +186,9 @@ public class SharedConfigRefresher
       reject(current, previous, e);
       return;
     }
+    commit.run();
     applied = current;
     rejection = null;
-    commit.run();
     publisher.publishEvent(new SharedConfigChangedEvent(this, previous, current, keys, names));
     refreshTimer.accept(Duration.ofNanos(System.nanoTime() - started));
   }
