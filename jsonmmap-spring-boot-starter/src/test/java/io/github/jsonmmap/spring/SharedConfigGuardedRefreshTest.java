@@ -3,6 +3,7 @@ package io.github.jsonmmap.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.jsonmmap.spring.health.JsonMmapHealthIndicator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -21,6 +22,8 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.cloud.context.scope.refresh.RefreshScope;
 import org.springframework.context.ApplicationContext;
@@ -33,7 +36,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * off (no {@code RefreshScope}, no {@code ConfigurationPropertiesRebinder}): a JavaBean and a
  * record {@code @ConfigurationProperties} follow changes; a change under one prefix rebinds only
  * the bean of that prefix; a bad value is rejected as a whole version (a good change in the same
- * version does not apply either), is visible (rejection, meter), and a later good version applies.
+ * version does not apply either), is visible (rejection, meter, health details), and a later good
+ * version applies.
  */
 @SpringBootTest(
     classes = SharedConfigGuardedRefreshTest.App.class,
@@ -80,6 +84,7 @@ class SharedConfigGuardedRefreshTest {
   @Autowired SharedConfigRefresher refresher;
   @Autowired SharedConfigPropertiesRebinder rebinder;
   @Autowired MeterRegistry meters;
+  @Autowired JsonMmapHealthIndicator health;
 
   private Orders orders() {
     return context.getBean(Orders.class);
@@ -144,11 +149,20 @@ class SharedConfigGuardedRefreshTest {
     assertThat(pricing.getDiscount()).isEqualTo(10);
     assertThat(pricing.getBanner()).as("nothing of a rejected version").isEqualTo("summer");
     assertThat(rejected()).isGreaterThan(rejectedBefore);
+    Health whileRejected = health.health(true);
+    assertThat(whileRejected.getStatus()).isEqualTo(Status.UP);
+    assertThat(whileRejected.getDetails())
+        .containsEntry("rejectedVersion", bad)
+        .containsEntry("appliedVersion", applied)
+        .containsKey("rejectionReason");
+    assertThat(whileRejected.getDetails().get("rejectionReason").toString())
+        .doesNotContain("forty");
 
     long good = writer.send("set pricing.discount 40");
     await().atMost(DEADLINE).until(() -> refresher.appliedVersion() >= good);
 
     assertThat(refresher.lastRejection()).isEmpty();
+    assertThat(health.health(true).getDetails()).doesNotContainKey("rejectedVersion");
     assertThat(pricing.getDiscount()).isEqualTo(40);
     assertThat(pricing.getBanner()).isEqualTo("autumn");
   }

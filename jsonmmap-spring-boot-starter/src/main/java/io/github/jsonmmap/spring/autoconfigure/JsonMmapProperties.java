@@ -292,12 +292,27 @@ public class JsonMmapProperties {
      */
     private String staleStatus = "UP";
 
+    /**
+     * Status reported while a version of the document is rejected (a bean could not be bound to
+     * it). UP by default: the application still serves its last good configuration; the details
+     * show rejectedVersion and the reason.
+     */
+    private String rejectedStatus = "UP";
+
     public String getStaleStatus() {
       return staleStatus;
     }
 
     public void setStaleStatus(String staleStatus) {
       this.staleStatus = staleStatus;
+    }
+
+    public String getRejectedStatus() {
+      return rejectedStatus;
+    }
+
+    public void setRejectedStatus(String rejectedStatus) {
+      this.rejectedStatus = rejectedStatus;
     }
   }
 }
