@@ -55,7 +55,7 @@ public final class JsonMmapAutoConfiguration {
     }
     SharedFileOptions.place(
         environment.getPropertySources(),
-        new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix()),
+        SharedFileOptions.propertySource(file, properties),
         properties.getPropertySource().getPrecedence());
     return file;
   }

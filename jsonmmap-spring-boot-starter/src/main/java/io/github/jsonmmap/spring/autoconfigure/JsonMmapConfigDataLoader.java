@@ -46,7 +46,6 @@ public class JsonMmapConfigDataLoader implements ConfigDataLoader<JsonMmapConfig
                                 SharedFiles.release(file);
                               }
                             }));
-    return new ConfigData(
-        List.of(new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix())));
+    return new ConfigData(List.of(SharedFileOptions.propertySource(file, properties)));
   }
 }

@@ -63,7 +63,7 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
     JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
     SharedFileOptions.place(
         environment.getPropertySources(),
-        new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix()),
+        SharedFileOptions.propertySource(file, properties),
         properties.getPropertySource().getPrecedence());
     if (application != null) {
       // This run's use of the file ends with its context, or with its failure to start.

@@ -59,7 +59,7 @@ final class SharedFileInstaller
     environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
     SharedFileOptions.place(
         environment.getPropertySources(),
-        new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix()),
+        SharedFileOptions.propertySource(file, properties),
         properties.getPropertySource().getPrecedence());
   }
 

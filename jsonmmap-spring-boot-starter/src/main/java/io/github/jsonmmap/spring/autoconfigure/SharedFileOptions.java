@@ -1,6 +1,7 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
 import io.github.jsonmmap.JsonMmapException;
+import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
@@ -88,6 +89,15 @@ final class SharedFileOptions {
               + e.getOriginalMessage(),
           e);
     }
+  }
+
+  /**
+   * The live property source of a file, configured by {@code jsonmmap.property-source.*}: every way
+   * of declaring the file (environment post-processor, {@code jsonmmap:} import, installer, bean)
+   * builds it here.
+   */
+  static JsonMmapPropertySource propertySource(JsonMmapFile file, JsonMmapProperties properties) {
+    return new JsonMmapPropertySource(file, properties.getPropertySource().getPrefix());
   }
 
   /** Adds the property source where the configured precedence says. */
