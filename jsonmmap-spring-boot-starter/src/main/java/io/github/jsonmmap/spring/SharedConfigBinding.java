@@ -6,10 +6,11 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * A part of the shared document bound to a type, always current: {@link #get()} returns an instance
- * for the latest version (converted once per version). Works for records and immutable classes,
- * which {@code @RefreshScope} cannot refresh. When a new version cannot be converted, {@link
- * #get()} keeps returning the last instance that could, and {@link #lastError()} says why.
+ * A part of the shared document bound to a type by Boot's binder, always current: {@link #get()}
+ * returns an instance for the latest version (bound once per version). Works for records and
+ * immutable classes, which {@code @RefreshScope} cannot refresh. When a new version cannot be
+ * bound, {@link #get()} keeps returning the last instance that could, and {@link #lastError()} says
+ * why.
  *
  * <p>Safe to call from any thread.
  *
@@ -28,8 +29,8 @@ public final class SharedConfigBinding<T> implements Supplier<T> {
     this.template = template;
     this.prefix = prefix;
     this.type = type;
-    Snapshot snapshot = template.snapshot();
-    this.bound = new Bound<>(snapshot.version(), convert(snapshot), null);
+    long version = template.version();
+    this.bound = new Bound<>(version, template.convert(prefix, type), null);
   }
 
   /** The instance for the latest version. */
@@ -41,7 +42,7 @@ public final class SharedConfigBinding<T> implements Supplier<T> {
       return current.value();
     }
     try {
-      current = new Bound<>(snapshot.version(), convert(snapshot), null);
+      current = new Bound<>(snapshot.version(), template.convert(prefix, type), null);
     } catch (JsonMmapException e) {
       current = new Bound<>(snapshot.version(), current.value(), e);
     }
@@ -61,9 +62,5 @@ public final class SharedConfigBinding<T> implements Supplier<T> {
 
   public Class<T> type() {
     return type;
-  }
-
-  private T convert(Snapshot snapshot) {
-    return template.convert(snapshot, prefix, type);
   }
 }

@@ -7,27 +7,48 @@ import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
 
 /**
- * Turns new versions of the shared document into one {@link SharedConfigChangedEvent} per burst:
- * changes are coalesced for a short window, applied on its own thread (never the watcher's), one at
- * a time, and ignored until the application is ready, after which the latest version applies. The
- * changed keys are computed between the version last applied and the latest, so a key changed and
- * changed back within a burst is no change.
+ * Applies new versions of the shared document to the application, guarded and targeted:
  *
- * <p>Thread-safe.
+ * <ol>
+ *   <li>changes are ignored until the application is ready, after which the latest version applies;
+ *       the first change after a quiet period applies at once, and further changes within the
+ *       coalescing window are applied together at its end (one refresh per burst);
+ *   <li>the changed keys are computed between the version last applied and the latest, so a key
+ *       changed and changed back within a burst is no change, and a version without changed keys
+ *       refreshes nothing;
+ *   <li>the preparer (by default {@link SharedConfigPropertiesRebinder}) binds the affected beans
+ *       on copies; if that fails the version is <em>rejected</em>: nothing of it is applied, the
+ *       last good version stays applied, and {@link #lastRejection()} says which version and why
+ *       (never quoting the document) until a later version applies;
+ *   <li>otherwise the copies are put in place and one {@link SharedConfigChangedEvent} is published
+ *       (Spring Cloud's {@code @RefreshScope} refresh listens to it).
+ * </ol>
+ *
+ * <p>Runs on its own thread (never the watcher's), one change at a time; the thread survives any
+ * failure. Thread-safe.
  */
 public class SharedConfigRefresher
     implements ChangeListener,
@@ -37,21 +58,35 @@ public class SharedConfigRefresher
 
   private static final System.Logger LOG = System.getLogger(SharedConfigRefresher.class.getName());
 
+  /**
+   * A version that was not applied.
+   *
+   * @param version the rejected version
+   * @param appliedVersion the version still applied
+   * @param reason why, naming the property and the target type, never the value
+   * @param at when it was rejected
+   */
+  public record Rejection(long version, long appliedVersion, String reason, Instant at) {}
+
   private final JsonMmapFile file;
   private final String prefix;
-  private final Duration coalesce;
+  private final long coalesceNanos;
   private final ApplicationEventPublisher publisher;
   private volatile Consumer<Duration> refreshTimer = duration -> {};
+  private volatile Consumer<Rejection> rejectionListener = rejection -> {};
+  private volatile Function<Set<String>, Runnable> preparer = names -> () -> {};
   private final ScheduledExecutorService executor;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean ready;
   private volatile Snapshot applied;
+  private volatile Rejection rejection;
+  private volatile long lastApplyStarted = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
   public SharedConfigRefresher(
       JsonMmapFile file, String prefix, Duration coalesce, ApplicationEventPublisher publisher) {
     this.file = file;
     this.prefix = prefix == null ? "" : prefix;
-    this.coalesce = coalesce;
+    this.coalesceNanos = coalesce.toNanos();
     this.publisher = publisher;
     ScheduledThreadPoolExecutor pool =
         new ScheduledThreadPoolExecutor(
@@ -89,38 +124,121 @@ public class SharedConfigRefresher
     this.refreshTimer = refreshTimer;
   }
 
+  /** Sets what is told of each rejected version. */
+  public void setRejectionListener(Consumer<Rejection> rejectionListener) {
+    this.rejectionListener = rejectionListener;
+  }
+
+  /**
+   * Sets what binds the beans a change affects: given the changed Spring property names, it binds
+   * copies (throwing when any fails) and returns what puts them in place.
+   */
+  public void setPreparer(Function<Set<String>, Runnable> preparer) {
+    this.preparer = preparer;
+  }
+
   /** The version the application has applied. */
   public long appliedVersion() {
     return applied.version();
   }
 
+  /** The latest version rejected since the last one applied, if any. */
+  public Optional<Rejection> lastRejection() {
+    return Optional.ofNullable(rejection);
+  }
+
   private void schedule() {
     if (scheduled.compareAndSet(false, true)) {
-      executor.schedule(this::apply, coalesce.toNanos(), TimeUnit.NANOSECONDS);
+      long wait = lastApplyStarted + coalesceNanos - System.nanoTime();
+      executor.schedule(this::apply, Math.max(0, wait), TimeUnit.NANOSECONDS);
     }
   }
 
   private void apply() {
+    lastApplyStarted = System.nanoTime();
     scheduled.set(false);
     try {
-      Snapshot current = file.snapshot();
-      Snapshot previous = applied;
-      if (current.version() == previous.version()) {
-        return;
-      }
-      applied = current;
-      ChangedKeys keys = ChangedKeys.between(previous, current);
-      if (keys.isEmpty()) {
-        return;
-      }
-      Set<String> names = new LinkedHashSet<>();
-      keys.all().forEach(key -> names.add(prefix + key));
-      long started = System.nanoTime();
-      publisher.publishEvent(new SharedConfigChangedEvent(this, previous, current, keys, names));
-      refreshTimer.accept(Duration.ofNanos(System.nanoTime() - started));
-    } catch (RuntimeException e) {
+      applyLatest();
+    } catch (Throwable e) { // NOPMD: the refresher must outlive any failure of what it calls
       LOG.log(Level.WARNING, "jsonmmap: applying a shared config change failed", e);
     }
+  }
+
+  private void applyLatest() {
+    Snapshot current = file.snapshot();
+    Snapshot previous = applied;
+    if (current.version() == previous.version()) {
+      return;
+    }
+    ChangedKeys keys = ChangedKeys.between(previous, current);
+    if (keys.isEmpty()) {
+      applied = current;
+      rejection = null;
+      return;
+    }
+    Set<String> names = new LinkedHashSet<>();
+    keys.all().forEach(key -> names.add(prefix + key));
+    long started = System.nanoTime();
+    Runnable commit;
+    try {
+      commit = preparer.apply(names);
+    } catch (RuntimeException e) {
+      reject(current, previous, e);
+      return;
+    }
+    commit.run();
+    applied = current;
+    rejection = null;
+    publisher.publishEvent(new SharedConfigChangedEvent(this, previous, current, keys, names));
+    refreshTimer.accept(Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  private void reject(Snapshot current, Snapshot previous, RuntimeException e) {
+    Rejection rejected =
+        new Rejection(current.version(), previous.version(), reasonOf(e), Instant.now());
+    boolean repeated = rejection != null && rejection.reason().equals(rejected.reason());
+    rejection = rejected;
+    rejectionListener.accept(rejected);
+    LOG.log(
+        repeated ? Level.DEBUG : Level.WARNING,
+        "jsonmmap: shared config version rejected, keeping the last good one: path="
+            + file.path()
+            + " version="
+            + rejected.version()
+            + " applied="
+            + rejected.appliedVersion()
+            + " reason="
+            + rejected.reason());
+  }
+
+  /** The failure's property and target type, never the value (a bind message may quote it). */
+  static String reasonOf(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BindException bind) {
+        Throwable cause = bind.getCause();
+        StringBuilder reason =
+            new StringBuilder("cannot bind property=")
+                .append(bind.getName())
+                .append(" type=")
+                .append(bind.getTarget().getType());
+        if (cause instanceof BindValidationException invalid) {
+          List<String> problems = new ArrayList<>();
+          for (ObjectError error : invalid.getValidationErrors().getAllErrors()) {
+            String field =
+                error instanceof FieldError fieldError ? fieldError.getField() + ": " : "";
+            problems.add(field + error.getDefaultMessage());
+          }
+          reason.append(" problems=").append(problems);
+        } else if (cause != null) {
+          reason.append(" error=").append(cause.getClass().getSimpleName());
+        }
+        return reason.toString();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return "cannot bind error=" + failure.getClass().getSimpleName();
   }
 
   @Override

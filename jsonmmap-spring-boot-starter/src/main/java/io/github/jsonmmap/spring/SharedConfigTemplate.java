@@ -3,9 +3,9 @@ package io.github.jsonmmap.spring;
 import static java.util.Objects.requireNonNull;
 
 import io.github.jsonmmap.ChangeListener;
-import io.github.jsonmmap.InvalidDocumentException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
+import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,33 +13,79 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The shared configuration document of this application: typed reads of the latest version,
  * bindings that stay current, and, when this process is the writer, validated writes.
  *
- * <p>Safe to call from any thread. Reads cost one volatile load plus a map lookup.
+ * <p>Typed reads and bindings go through Spring Boot's {@link Binder}, as
+ * {@code @ConfigurationProperties} do: relaxed names ({@code max-items} finds {@code maxItems}),
+ * Boot's conversions ({@code 3s} for a {@code Duration}, {@code 10MB} for a {@code DataSize}) and,
+ * when the template is built on the application's {@link Environment}, the application's own
+ * configuration where the shared document has no value. Keys are document keys; a property-source
+ * prefix is added for the lookup.
+ *
+ * <p>Safe to call from any thread. {@link #get(String)} of a key the document has costs one
+ * volatile load plus a map lookup; typed reads cost a binder lookup.
  */
 public class SharedConfigTemplate {
 
   private final JsonMmapFile file;
   private final List<SharedConfigValidator> validators;
-  private final JsonMapper mapper;
+  private final Binder binder;
+  private final String propertyPrefix;
   private volatile Consumer<Duration> publishTimer = duration -> {};
 
+  /**
+   * A template that binds against the shared document alone (no application configuration behind
+   * it), for use outside a Spring Boot application.
+   *
+   * @param mapper unused since binding moved to Boot's {@link Binder}; kept so that existing
+   *     callers compile
+   */
   public SharedConfigTemplate(
       JsonMmapFile file, List<SharedConfigValidator> validators, JsonMapper mapper) {
+    this(file, validators, documentOnlyBinder(file), "");
+    requireNonNull(mapper, "mapper");
+  }
+
+  /**
+   * A template that binds against the application's environment, in which the shared document is
+   * the property source whose keys carry {@code propertyPrefix}.
+   */
+  public SharedConfigTemplate(
+      JsonMmapFile file,
+      List<SharedConfigValidator> validators,
+      Environment environment,
+      String propertyPrefix) {
+    this(file, validators, Binder.get(requireNonNull(environment, "environment")), propertyPrefix);
+  }
+
+  private SharedConfigTemplate(
+      JsonMmapFile file, List<SharedConfigValidator> validators, Binder binder, String prefix) {
     this.file = requireNonNull(file, "file");
     this.validators = List.copyOf(validators);
-    this.mapper = requireNonNull(mapper, "mapper");
+    this.binder = binder;
+    this.propertyPrefix = prefix == null ? "" : prefix;
     if (!this.validators.isEmpty()) {
       file.setValidator(this::validate);
     }
+  }
+
+  private static Binder documentOnlyBinder(JsonMmapFile file) {
+    return new Binder(
+        ConfigurationPropertySources.from(new JsonMmapPropertySource(file, "")),
+        null,
+        ApplicationConversionService.getSharedInstance());
   }
 
   /** The underlying file handle. */
@@ -65,62 +111,94 @@ public class SharedConfigTemplate {
   // ---------------------------------------------------------------- reads
 
   /**
-   * The flattened value of a key ({@code a.b[0].c}): a String, Number or Boolean, or null when
-   * absent.
+   * The value of a key ({@code a.b[0].c}): the document's own value (a String, Number or Boolean)
+   * when it has the key as written, otherwise what the binder finds for it (relaxed name, or the
+   * application's configuration), or null.
    */
   public Object get(String key) {
-    return file.snapshot().get(key);
+    Object value = file.snapshot().get(key);
+    return value != null ? value : find(key, Object.class).orElse(null);
   }
 
-  /** The value at a key path converted to {@code type}, or null when absent. */
+  /** The value at a key converted by Boot's binder to {@code type}, or null when absent. */
   public <T> T get(String key, Class<T> type) {
     return find(key, type).orElse(null);
   }
 
-  /** The value at a key path converted to {@code type}, or {@code defaultValue} when absent. */
+  /** The value at a key converted to {@code type}, or {@code defaultValue} when absent. */
   public <T> T get(String key, Class<T> type, T defaultValue) {
     return find(key, type).orElse(defaultValue);
   }
 
-  /** The value at a key path converted to {@code type}, empty when absent or null. */
+  /**
+   * The value at a key converted to {@code type}, empty when absent.
+   *
+   * @throws SharedConfigBindException when the value cannot be converted to {@code type}
+   */
   public <T> Optional<T> find(String key, Class<T> type) {
-    return file.snapshot().node(key).filter(n -> !n.isNull()).map(n -> convert(n, key, type));
+    requireNonNull(key, "key");
+    requireNonNull(type, "type");
+    String name = propertyName(key);
+    try {
+      return Optional.ofNullable(
+          binder.bind(ConfigurationPropertyName.adapt(name, '.'), Bindable.of(type)).orElse(null));
+    } catch (BindException e) {
+      throw bindFailure(name, type, e);
+    }
   }
 
   /**
-   * Binds the object at {@code prefix} (empty for the whole document) to {@code type}; the
-   * binding's {@code get()} always returns an instance for the latest version. A missing prefix
-   * binds an empty object, so a record gets nulls and a class its field defaults.
+   * Binds the object at {@code prefix} (empty for the whole document) to {@code type} as Boot binds
+   * a {@code @ConfigurationProperties} class: a record or constructor-bound class through its
+   * constructor, a JavaBean through its setters. The binding's {@code get()} returns an instance
+   * for the latest version. Where neither the document nor the application's configuration has a
+   * value, a component or property keeps its default: null for an object type, zero or false for a
+   * primitive, the field initialiser of a JavaBean, or {@code @DefaultValue}. A value that does not
+   * convert is reported by {@link SharedConfigBinding#lastError()} (and thrown by this method when
+   * it is already there at the start) as a {@link SharedConfigBindException}.
    */
   public <T> SharedConfigBinding<T> bind(String prefix, Class<T> type) {
     return new SharedConfigBinding<>(
         this, requireNonNull(prefix, "prefix"), requireNonNull(type, "type"));
   }
 
-  <T> T convert(Snapshot snapshot, String prefix, Class<T> type) {
-    JsonNode node =
-        prefix.isEmpty()
-            ? snapshot.tree()
-            : snapshot.node(prefix).orElse(JsonNodeFactory.instance.objectNode());
-    return convert(node, prefix.isEmpty() ? "(root)" : prefix, type);
+  <T> T convert(String prefix, Class<T> type) {
+    String name = propertyName(prefix);
+    try {
+      return binder.bindOrCreate(
+          ConfigurationPropertyName.adapt(name, '.'), Bindable.of(type), null);
+    } catch (BindException e) {
+      throw bindFailure(name, type, e);
+    }
   }
 
-  private <T> T convert(JsonNode node, String key, Class<T> type) {
-    try {
-      return mapper.treeToValue(node, type);
-    } catch (JacksonException e) {
-      throw new InvalidDocumentException(
-          file.path(),
-          "cannot convert shared config: path="
-              + file.path()
-              + " key="
-              + key
-              + " type="
-              + type.getName()
-              + " error="
-              + firstLine(e.getMessage()),
-          e);
+  private String propertyName(String key) {
+    if (propertyPrefix.isEmpty()) {
+      return key;
     }
+    if (key.isEmpty()) {
+      return propertyPrefix.endsWith(".")
+          ? propertyPrefix.substring(0, propertyPrefix.length() - 1)
+          : propertyPrefix;
+    }
+    return propertyPrefix + key;
+  }
+
+  private SharedConfigBindException bindFailure(String name, Class<?> type, BindException e) {
+    String property = e.getName() == null ? name : e.getName().toString();
+    Throwable cause = e.getCause() == null ? e : e.getCause();
+    return new SharedConfigBindException(
+        file.path(),
+        property,
+        "cannot bind shared config: path="
+            + file.path()
+            + " property="
+            + property
+            + " type="
+            + type.getName()
+            + " error="
+            + cause.getClass().getSimpleName(),
+        e);
   }
 
   // ---------------------------------------------------------------- writes
@@ -190,13 +268,5 @@ public class SharedConfigTemplate {
     if (!problems.isEmpty()) {
       throw new SharedConfigValidationException(file.path(), problems);
     }
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 }

@@ -265,13 +265,9 @@ class JsonMmapActuatorAutoConfigurationTest {
       HttpResponse<String> set =
           send(http, "POST", base + "/actuator/jsonmmap/greeting.message", "{\"value\":\"hi\"}");
       HttpResponse<String> merge =
-          send(
-              http,
-              "POST",
-              base + "/actuator/jsonmmap",
-              "{\"patch\":\"{\\\"a\\\":{\\\"b\\\":1}}\"}");
+          send(http, "POST", base + "/actuator/jsonmmap", "{\"patch\":{\"a\":{\"b\":1}}}");
       HttpResponse<String> number =
-          send(http, "POST", base + "/actuator/jsonmmap/limits.max", "{\"value\":\"42\"}");
+          send(http, "POST", base + "/actuator/jsonmmap/limits.max", "{\"value\":42}");
       HttpResponse<String> describe = send(http, "GET", base + "/actuator/jsonmmap", null);
       HttpResponse<String> key =
           send(http, "GET", base + "/actuator/jsonmmap/greeting.message", null);

@@ -1,7 +1,6 @@
 package io.github.jsonmmap.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Role;
@@ -9,7 +8,6 @@ import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint;
 import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint.JsonMmapDescriptor;
 import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint.KeyDescriptor;
 import io.github.jsonmmap.spring.actuate.JsonMmapWritableEndpoint;
-import io.github.jsonmmap.spring.actuate.JsonMmapWritableEndpoint.WriteDescriptor;
 import java.nio.file.Path;
 import java.security.Principal;
 import java.util.ArrayList;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.endpoint.Access;
-import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -169,108 +166,6 @@ class JsonMmapEndpointTest {
     assertThat(descriptor.writer().stale()).isFalse();
     assertThat(descriptor.writer().id())
         .isEqualTo(writer.snapshot().writerId().orElseThrow().toString());
-  }
-
-  @Test
-  void setMergeAndRemoveAnswerTheNewVersion() {
-    JsonMmapWritableEndpoint endpoint = new JsonMmapWritableEndpoint(writer, Show.NEVER, List.of());
-    long start = writer.version();
-
-    WriteDescriptor set = endpoint.set("greeting.message", "bonjour");
-    WriteDescriptor same = endpoint.set("greeting.message", "bonjour");
-    WriteDescriptor merged = endpoint.merge("{\"db\":{\"url\":\"jdbc:h2:mem:y\"},\"limits\":null}");
-    WriteDescriptor removed = endpoint.remove("db.password");
-    WriteDescriptor absent = endpoint.remove("db.password");
-
-    assertThat(set).isEqualTo(new WriteDescriptor(start + 1, start, true));
-    assertThat(same).isEqualTo(new WriteDescriptor(start + 1, start + 1, false));
-    assertThat(merged.version()).isEqualTo(start + 2);
-    assertThat(removed.version()).isEqualTo(start + 3);
-    assertThat(absent.changed()).isFalse();
-    assertThat(writer.snapshot().flat())
-        .containsOnlyKeys("greeting.message", "db.url")
-        .containsEntry("greeting.message", "bonjour")
-        .containsEntry("db.url", "jdbc:h2:mem:y");
-  }
-
-  @Test
-  void setTakesValidJsonAsJsonAndAnythingElseAsAString() {
-    JsonMmapWritableEndpoint endpoint = new JsonMmapWritableEndpoint(writer, Show.NEVER, List.of());
-
-    endpoint.set("feature", "{\"enabled\":true,\"ratio\":0.5}");
-    endpoint.set("limits", "[3]");
-    endpoint.set("count", "42");
-    endpoint.set("quoted", "\"42\"");
-    endpoint.set("text", "hello world");
-    endpoint.set("almost", "42 apples");
-    endpoint.set("empty", "");
-
-    assertThat(writer.snapshot().flat())
-        .containsEntry("feature.enabled", true)
-        .containsEntry("feature.ratio", new java.math.BigDecimal("0.5"))
-        .containsEntry("limits[0]", 3)
-        .doesNotContainKey("limits[1]")
-        .containsEntry("count", 42)
-        .containsEntry("quoted", "42")
-        .containsEntry("text", "hello world")
-        .containsEntry("almost", "42 apples")
-        .containsEntry("empty", "");
-  }
-
-  @Test
-  void mergeNeedsTheTextOfAJsonObject() {
-    JsonMmapWritableEndpoint endpoint = new JsonMmapWritableEndpoint(writer, Show.NEVER, List.of());
-    long version = writer.version();
-
-    for (String patch : List.of("not json", "[1]", "42", "")) {
-      assertThatExceptionOfType(InvalidEndpointRequestException.class)
-          .isThrownBy(() -> endpoint.merge(patch))
-          .satisfies(e -> assertThat(e.getReason()).contains("JSON object"));
-    }
-    assertThat(writer.version()).isEqualTo(version);
-  }
-
-  @Test
-  void writeThroughAReaderIsABadRequestNamingTheWriter() {
-    SharedConfigTemplate reader = template(Role.READER, List.of());
-    JsonMmapWritableEndpoint endpoint = new JsonMmapWritableEndpoint(reader, Show.NEVER, List.of());
-    long version = writer.version();
-
-    assertThatExceptionOfType(InvalidEndpointRequestException.class)
-        .isThrownBy(() -> endpoint.set("greeting.message", "hi"))
-        .withMessageContaining("not the writer")
-        .withMessageContaining(reader.file().path().toString())
-        .satisfies(e -> assertThat(e.getReason()).isEqualTo("this process is not the writer"));
-    assertThatExceptionOfType(InvalidEndpointRequestException.class)
-        .isThrownBy(() -> endpoint.merge("{\"a\":1}"));
-    assertThatExceptionOfType(InvalidEndpointRequestException.class)
-        .isThrownBy(() -> endpoint.remove("greeting.message"));
-    assertThat(writer.version()).isEqualTo(version);
-  }
-
-  @Test
-  void rejectedOrInvalidWritesAreBadRequestsAndWriteNothing() {
-    files.remove(writer.file());
-    writer.file().close();
-    SharedConfigTemplate validated =
-        template(
-            Role.WRITER,
-            List.of(
-                candidate ->
-                    candidate.path("greeting").path("message").asString().isEmpty()
-                        ? List.of("greeting.message must not be empty")
-                        : List.of()));
-    JsonMmapWritableEndpoint endpoint =
-        new JsonMmapWritableEndpoint(validated, Show.NEVER, List.of());
-    long version = validated.version();
-
-    assertThatExceptionOfType(InvalidEndpointRequestException.class)
-        .isThrownBy(() -> endpoint.set("greeting.message", ""))
-        .satisfies(e -> assertThat(e.getReason()).contains("greeting.message must not be empty"));
-    assertThatExceptionOfType(InvalidEndpointRequestException.class)
-        .isThrownBy(() -> endpoint.set("greeting[", "x"))
-        .satisfies(e -> assertThat(e.getReason()).startsWith("invalid key"));
-    assertThat(validated.version()).isEqualTo(version);
   }
 
   private SharedConfigTemplate template(Role role, List<SharedConfigValidator> validators) {

@@ -8,6 +8,7 @@ import io.github.jsonmmap.Role;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +61,51 @@ class SharedConfigRefresherTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
         assertThat(events.get(1).keys().all()).containsExactly("c");
         assertThat(refresher.appliedVersion()).isEqualTo(5);
+      } finally {
+        refresher.destroy();
+      }
+    }
+  }
+
+  @Test
+  void theRefresherSurvivesAnErrorFromWhatItCallsAndAppliesTheNextVersion() {
+    List<SharedConfigChangedEvent> events = new CopyOnWriteArrayList<>();
+    try (JsonMmapFile writer = JsonMmapFile.open(dir.resolve("e.json"), Role.WRITER)) {
+      writer.set("a", 0);
+      SharedConfigRefresher refresher =
+          new SharedConfigRefresher(
+              writer,
+              "",
+              Duration.ofMillis(5),
+              event -> events.add((SharedConfigChangedEvent) event));
+      List<Set<String>> prepared = new CopyOnWriteArrayList<>();
+      refresher.setPreparer(
+          names -> {
+            prepared.add(names);
+            if (names.contains("boom")) {
+              throw new StackOverflowError("from a bean being bound");
+            }
+            return () -> {};
+          });
+      refresher.afterPropertiesSet();
+      try {
+        refresher.onApplicationEvent(
+            new ApplicationReadyEvent(
+                new SpringApplication(),
+                new String[0],
+                new GenericApplicationContext(),
+                Duration.ZERO));
+        long failed = writer.set("boom", 1).version();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> prepared.stream().anyMatch(names -> names.contains("boom")));
+        assertThat(refresher.appliedVersion()).isLessThan(failed);
+
+        long next = writer.remove("boom").version();
+        writer.set("b", 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> refresher.appliedVersion() > next);
+        assertThat(events).isNotEmpty();
+        assertThat(events.get(events.size() - 1).keys().all()).containsExactly("b");
       } finally {
         refresher.destroy();
       }

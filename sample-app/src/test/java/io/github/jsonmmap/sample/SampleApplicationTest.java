@@ -3,27 +3,28 @@ package io.github.jsonmmap.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
+import io.github.jsonmmap.test.AutoConfigureJsonMmap;
+import io.github.jsonmmap.test.SharedConfigTestPublisher;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * One instance of the sample on a fresh file: the API reads the initial document, and a write
- * through the actuator endpoint reaches all three ways of reading it. The tests share one context
- * and one file, so the reads run before the writes.
+ * One instance of the sample on a private temporary file ({@link AutoConfigureJsonMmap}): the API
+ * reads the initial document, a write through the actuator endpoint reaches all three ways of
+ * reading it, and so does a version published from the test. The tests share one context and one
+ * file, so the reads run before the writes.
  */
 @SpringBootTest(
     webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -32,20 +33,16 @@ import tools.jackson.databind.JsonNode;
       "management.endpoint.jsonmmap.access=unrestricted",
       "management.endpoint.jsonmmap.show-values=always"
     })
+@AutoConfigureJsonMmap
 @DirtiesContext
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SampleApplicationTest {
 
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  @TempDir static Path directory;
-
-  @DynamicPropertySource
-  static void sharedFile(DynamicPropertyRegistry registry) {
-    registry.add("jsonmmap.file", () -> directory.resolve("sample-app.json").toString());
-  }
-
   @LocalServerPort int port;
+
+  @Autowired SharedConfigTestPublisher shared;
 
   Http http;
 
@@ -94,11 +91,12 @@ class SampleApplicationTest {
         http.post("/actuator/jsonmmap/greeting.message", Map.of("value", "Hello, written"));
     assertThat(written.get("changed").asBoolean()).isTrue();
     assertThat(written.get("version").asLong()).isGreaterThan(before);
-    http.post("/actuator/jsonmmap/features.newCheckout", Map.of("value", "true"));
-    // Actuator request bodies carry strings only: the patch is the text of a JSON object.
+    http.post("/actuator/jsonmmap/features.newCheckout", Map.of("value", true));
     http.post(
         "/actuator/jsonmmap",
-        Map.of("patch", "{\"limits\": {\"burst\": 50}, \"features\": {\"regions\": [\"ap\"]}}"));
+        Map.of(
+            "patch",
+            Map.of("limits", Map.of("burst", 50), "features", Map.of("regions", List.of("ap")))));
 
     await()
         .atMost(DEADLINE)
@@ -123,5 +121,16 @@ class SampleApplicationTest {
   @Order(4)
   void writeToAnInvalidKeyIsABadRequest() {
     assertThat(http.postStatus("/actuator/jsonmmap/no..key", Map.of("value", 1))).isEqualTo(400);
+  }
+
+  @Test
+  @Order(5)
+  void aVersionPublishedFromTheTestIsAppliedWhenSetAndAwaitReturns() {
+    shared.setAndAwait("greeting.message", "Hello from the test");
+    shared.mergeAndAwait(Map.of("features", Map.of("recommendations", false)));
+
+    assertThat(http.get("/api/greeting").get("message").asString())
+        .isEqualTo("Hello from the test");
+    assertThat(http.get("/api/features").get("recommendations").asBoolean()).isFalse();
   }
 }

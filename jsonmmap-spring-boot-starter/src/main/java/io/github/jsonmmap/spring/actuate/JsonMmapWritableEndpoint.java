@@ -2,16 +2,18 @@ package io.github.jsonmmap.spring.actuate;
 
 import io.github.jsonmmap.DocumentTooLargeException;
 import io.github.jsonmmap.InvalidDocumentException;
+import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.NotWriterException;
 import io.github.jsonmmap.Snapshot;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.SharedConfigValidationException;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.springframework.boot.actuate.endpoint.Access;
-import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.Show;
@@ -19,32 +21,47 @@ import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.util.MimeType;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.StringNode;
 
 /**
  * The {@code jsonmmap} endpoint of a process that may write the file (role writer or auto): the
- * reads of {@link JsonMmapEndpoint} plus {@code POST /actuator/jsonmmap/{key}} with {@code
- * {"value": "..."}} to set one key, {@code POST /actuator/jsonmmap} with {@code {"patch": "{...}"}}
- * (the patch as JSON text: actuator request bodies carry strings only) to apply an RFC 7386 merge
- * patch, and {@code DELETE /actuator/jsonmmap/{key}} to remove one key. Each answers the version
- * the document has afterwards.
+ * reads of {@link JsonMmapEndpoint} plus
+ *
+ * <ul>
+ *   <li>{@code POST /actuator/jsonmmap/{key}} with {@code {"value": <any JSON value>}} to set one
+ *       key: {@code {"value": 95}} sets a number, {@code {"value": "41"}} a string, {@code
+ *       {"value": [1, 2]}} an array, {@code {"value": {"a": 1}}} an object;
+ *   <li>{@code POST /actuator/jsonmmap} with {@code {"patch": {...}}} to apply an RFC 7386 merge
+ *       patch (its members are set, a null member removes a key);
+ *   <li>{@code DELETE /actuator/jsonmmap/{key}} to remove one key.
+ * </ul>
+ *
+ * Each answers the version the document has afterwards. A write that cannot be done answers an RFC
+ * 9457 problem detail ({@code application/problem+json}) whose {@code reason} says why: {@code
+ * invalid-request} (400: a bad key, a patch that is not an object), {@code not-writer} (409: this
+ * process is not, or no longer, the writer), {@code rejected} (422: the validators' messages are in
+ * {@code problems}), {@code invalid-document} (422) or {@code too-large} (413). The document's
+ * content is never echoed; nothing is written.
+ *
+ * <p>Over HTTP (Spring MVC, actuator on the application's port) the {@code POST}s are served by
+ * {@link JsonMmapJsonWriteHandlerMapping}, since the actuator's own handler reads bodies as
+ * strings.
  *
  * <p>The endpoint's default access is read-only, so the writes exist only after an explicit {@code
- * management.endpoint.jsonmmap.access=unrestricted}. A write when this process is not (or no
- * longer) the writer, or one the validators reject, is a bad request (400 over HTTP) naming the
- * reason; nothing is written.
+ * management.endpoint.jsonmmap.access=unrestricted}.
  *
  * <p>Safe to call from any thread.
  */
 @Endpoint(id = "jsonmmap", defaultAccess = Access.READ_ONLY)
 public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
 
-  private static final JsonMapper MAPPER =
-      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+  /** The media type of the problem details. */
+  public static final MimeType PROBLEM_JSON = MimeType.valueOf("application/problem+json");
+
+  /** The {@code type} of every problem detail; {@code reason} tells them apart. */
+  public static final String PROBLEM_TYPE = "urn:jsonmmap:problem";
 
   public JsonMmapWritableEndpoint(
       SharedConfigTemplate template,
@@ -61,62 +78,81 @@ public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
     super(template, showValues, roles, sanitizingFunctions);
   }
 
-  /**
-   * Sets one key ({@code a.b[0].c}). The value is taken as JSON when it is valid JSON ({@code 42},
-   * {@code true}, {@code null}, {@code {"a":1}}, {@code "quoted"}) and as a string otherwise, as
-   * {@code jsonmmap set} takes it: actuator request bodies carry strings only.
-   */
+  /** Sets one key ({@code a.b[0].c}) to a JSON value. */
   @WriteOperation
-  public WriteDescriptor set(@Selector String key, String value) {
-    JsonNode node = parseOrNull(value);
-    return write(() -> template().set(key, node != null ? node : StringNode.valueOf(value)));
+  public WebEndpointResponse<Object> set(@Selector String key, Object value) {
+    return write(() -> template().set(key, value));
   }
 
-  /**
-   * Applies an RFC 7386 JSON merge patch, given as the text of a JSON object: its members are set,
-   * and a null member removes a key.
-   */
+  /** Applies an RFC 7386 JSON merge patch, a JSON object. */
   @WriteOperation
-  public WriteDescriptor merge(String patch) {
-    JsonNode node = parseOrNull(patch);
-    if (node == null || !node.isObject()) {
-      throw new InvalidEndpointRequestException(
-          "patch is not a JSON object: patch=" + patch, "patch must be the text of a JSON object");
+  public WebEndpointResponse<Object> merge(Object patch) {
+    if (!(patch instanceof Map || (patch instanceof JsonNode node && node.isObject()))) {
+      return problem(
+          WebEndpointResponse.STATUS_BAD_REQUEST,
+          "invalid-request",
+          "patch must be a JSON object: path=" + template().file().path(),
+          List.of());
     }
-    return write(() -> template().merge(node));
+    return write(() -> template().merge(patch));
   }
 
   /** Removes one key; the version stays the same when it was absent. */
   @DeleteOperation
-  public WriteDescriptor remove(@Selector String key) {
+  public WebEndpointResponse<Object> remove(@Selector String key) {
     return write(() -> template().remove(key));
   }
 
-  private static JsonNode parseOrNull(String text) {
-    try {
-      JsonNode node = MAPPER.readTree(text);
-      return node == null || node.isMissingNode() ? null : node;
-    } catch (JacksonException e) {
-      return null;
-    }
-  }
-
-  private WriteDescriptor write(Supplier<Snapshot> write) {
+  private WebEndpointResponse<Object> write(Supplier<Snapshot> write) {
     long before = template().version();
     Snapshot after;
     try {
       after = write.get();
     } catch (NotWriterException e) {
-      throw new InvalidEndpointRequestException(e.getMessage(), "this process is not the writer");
+      return problem(409, "not-writer", e.getMessage(), List.of());
     } catch (SharedConfigValidationException e) {
-      throw new InvalidEndpointRequestException(
-          e.getMessage(), "rejected by validators: " + String.join("; ", e.problems()));
-    } catch (InvalidDocumentException | DocumentTooLargeException e) {
-      throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage());
+      return problem(422, "rejected", e.getMessage(), e.problems());
+    } catch (DocumentTooLargeException e) {
+      return problem(413, "too-large", e.getMessage(), List.of());
+    } catch (InvalidDocumentException e) {
+      return problem(422, "invalid-document", e.getMessage(), List.of());
     } catch (IllegalArgumentException e) {
-      throw new InvalidEndpointRequestException(e.getMessage(), "invalid key: " + e.getMessage());
+      return problem(
+          WebEndpointResponse.STATUS_BAD_REQUEST,
+          "invalid-request",
+          "invalid key: path=" + template().file().path() + " error=" + e.getMessage(),
+          List.of());
+    } catch (JsonMmapException e) {
+      return problem(WebEndpointResponse.STATUS_BAD_REQUEST, e.reason(), e.getMessage(), List.of());
     }
-    return new WriteDescriptor(after.version(), before, after.version() != before);
+    return new WebEndpointResponse<>(
+        new WriteDescriptor(after.version(), before, after.version() != before),
+        WebEndpointResponse.STATUS_OK);
+  }
+
+  static WebEndpointResponse<Object> problem(
+      int status, String reason, String detail, List<String> problems) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", PROBLEM_TYPE);
+    body.put("title", title(reason));
+    body.put("status", status);
+    body.put("detail", detail);
+    body.put("reason", reason);
+    if (!problems.isEmpty()) {
+      body.put("problems", List.copyOf(problems));
+    }
+    return new WebEndpointResponse<>(body, status, PROBLEM_JSON);
+  }
+
+  private static String title(String reason) {
+    return switch (reason) {
+      case "not-writer" -> "This process is not the writer of the shared file";
+      case "rejected" -> "The validators rejected the new document";
+      case "too-large" -> "The new document is too large";
+      case "invalid-document" -> "The new document is not acceptable";
+      case "invalid-request" -> "Invalid request";
+      default -> "The write failed";
+    };
   }
 
   /**

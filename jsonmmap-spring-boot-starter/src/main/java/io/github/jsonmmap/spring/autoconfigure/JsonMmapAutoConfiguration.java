@@ -1,31 +1,32 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
 import io.github.jsonmmap.JsonMmapFile;
-import io.github.jsonmmap.JsonMmapOptions;
+import io.github.jsonmmap.spring.SharedConfigPropertiesRebinder;
 import io.github.jsonmmap.spring.SharedConfigRefresher;
+import io.github.jsonmmap.spring.SharedConfigScope;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.SharedConfigValidator;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
-import io.github.jsonmmap.spring.env.PropertySourceFilter;
+import java.nio.file.Path;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The shared file, its live property source, {@link SharedConfigTemplate} and the refresher. {@code
- * jsonmmap.enabled=false} turns everything off.
+ * The shared file, its live property source, {@link SharedConfigTemplate} and the refresher, when a
+ * file is declared ({@code spring.config.import=jsonmmap:<path>} or {@code jsonmmap.file}); nothing
+ * otherwise. {@code jsonmmap.enabled=false} turns everything off.
  */
-@AutoConfiguration(
-    afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
-@ConditionalOnProperty(prefix = "jsonmmap", name = "enabled", matchIfMissing = true)
+@AutoConfiguration
+@Conditional(OnSharedFileCondition.class)
 @EnableConfigurationProperties(JsonMmapProperties.class)
 public final class JsonMmapAutoConfiguration {
 
@@ -36,25 +37,25 @@ public final class JsonMmapAutoConfiguration {
   @Bean(destroyMethod = "")
   @ConditionalOnMissingBean
   JsonMmapFile jsonMmapFile(JsonMmapProperties properties, ConfigurableEnvironment environment) {
-    JsonMmapOptions options = SharedFileOptions.from(properties, environment);
     PropertySource<?> existing = environment.getPropertySources().get(JsonMmapPropertySource.NAME);
-    if (existing instanceof JsonMmapPropertySource source
-        && source.getSource().path().equals(options.path())) {
-      SharedFiles.retain(source.getSource());
-      return source.getSource();
+    Path path = SharedFileOptions.configuredFile(properties, environment);
+    if (existing instanceof JsonMmapPropertySource source) {
+      JsonMmapFile opened = source.getSource();
+      if (path == null) {
+        path = opened.path();
+      }
+      if (opened.path().equals(path) && opened.options().role() == properties.getRole()) {
+        SharedFiles.retain(opened);
+        return opened;
+      }
     }
-    JsonMmapFile file = SharedFiles.acquire(options);
+    JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
     if (existing != null) {
       environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
     }
     SharedFileOptions.place(
         environment.getPropertySources(),
-        new JsonMmapPropertySource(
-            file,
-            properties.getPropertySource().getPrefix(),
-            new PropertySourceFilter(
-                properties.getPropertySource().getInclude(),
-                properties.getPropertySource().getExclude())),
+        SharedFileOptions.propertySource(file, properties),
         properties.getPropertySource().getPrecedence());
     return file;
   }
@@ -70,22 +71,51 @@ public final class JsonMmapAutoConfiguration {
   SharedConfigTemplate sharedConfigTemplate(
       JsonMmapFile file,
       ObjectProvider<SharedConfigValidator> validators,
-      ObjectProvider<JsonMapper> mapper) {
+      JsonMmapProperties properties,
+      ConfigurableEnvironment environment) {
     return new SharedConfigTemplate(
         file,
         validators.orderedStream().toList(),
-        mapper.getIfAvailable(() -> JsonMapper.builder().build()));
+        environment,
+        properties.getPropertySource().getPrefix());
+  }
+
+  /** Opens a file declared after the environment post-processor ran, before any bean binds. */
+  @Bean
+  static SharedFileInstaller jsonMmapSharedFileInstaller() {
+    return new SharedFileInstaller();
+  }
+
+  /** Makes constructor-bound {@code @ConfigurationProperties} beans replaceable on change. */
+  @Bean
+  static SharedConfigScope jsonMmapSharedConfigScope() {
+    return new SharedConfigScope();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  SharedConfigPropertiesRebinder sharedConfigPropertiesRebinder(
+      ConfigurableApplicationContext context) {
+    return new SharedConfigPropertiesRebinder(context);
   }
 
   @Bean
   @ConditionalOnMissingBean
   SharedConfigRefresher sharedConfigRefresher(
-      JsonMmapFile file, JsonMmapProperties properties, ApplicationEventPublisher publisher) {
-    return new SharedConfigRefresher(
-        file,
-        properties.getPropertySource().getPrefix(),
-        properties.getRefresh().getCoalesce(),
-        publisher);
+      JsonMmapFile file,
+      JsonMmapProperties properties,
+      ApplicationEventPublisher publisher,
+      SharedConfigPropertiesRebinder rebinder) {
+    SharedConfigRefresher refresher =
+        new SharedConfigRefresher(
+            file,
+            properties.getPropertySource().getPrefix(),
+            properties.getRefresh().getCoalesce(),
+            publisher);
+    if (properties.getRefresh().isEnabled()) {
+      refresher.setPreparer(rebinder::prepare);
+    }
+    return refresher;
   }
 
   /** Gives the file back to {@link SharedFiles} on shutdown (the last user closes it). */

@@ -3,18 +3,28 @@ package io.github.jsonmmap.spring.autoconfigure;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint;
+import io.github.jsonmmap.spring.actuate.JsonMmapJsonWriteHandlerMapping;
 import io.github.jsonmmap.spring.actuate.JsonMmapWritableEndpoint;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
+import org.springframework.boot.actuate.autoconfigure.web.server.ConditionalOnManagementPort;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.EndpointAccessResolver;
+import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The {@code jsonmmap} actuator endpoint where the actuator is present and the endpoint is
@@ -23,7 +33,12 @@ import org.springframework.context.annotation.Bean;
  * read-only unless {@code management.endpoint.jsonmmap.access} says otherwise; values are masked
  * per {@code management.endpoint.jsonmmap.show-values}.
  */
-@AutoConfiguration(after = JsonMmapAutoConfiguration.class)
+@AutoConfiguration(
+    after = JsonMmapAutoConfiguration.class,
+    afterName = {
+      "org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration"
+    })
 @ConditionalOnClass({Endpoint.class, ConditionalOnAvailableEndpoint.class})
 @ConditionalOnBean(SharedConfigTemplate.class)
 @ConditionalOnAvailableEndpoint(JsonMmapEndpoint.class)
@@ -43,5 +58,36 @@ public final class JsonMmapEndpointAutoConfiguration {
     }
     return new JsonMmapWritableEndpoint(
         template, properties.getShowValues(), properties.getRoles(), functions);
+  }
+
+  /** Takes the endpoint's POSTs with JSON bodies (the actuator's handler reads strings only). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "org.springframework.web.servlet.handler.AbstractHandlerMapping")
+  @ConditionalOnManagementPort(ManagementPortType.SAME)
+  static class JsonWrites {
+
+    @Bean
+    @ConditionalOnMissingBean
+    JsonMmapJsonWriteHandlerMapping jsonMmapJsonWriteHandlerMapping(
+        JsonMmapEndpoint endpoint,
+        ObjectProvider<WebEndpointProperties> web,
+        ObjectProvider<EndpointAccessResolver> access,
+        ObjectProvider<JsonMapper> mapper) {
+      EndpointId id = EndpointId.of("jsonmmap");
+      WebEndpointProperties properties = web.getIfAvailable(WebEndpointProperties::new);
+      String base = properties.getBasePath();
+      String path =
+          (base.endsWith("/") ? base : base + "/")
+              + properties.getPathMapping().getOrDefault(id.toString(), id.toString());
+      EndpointAccessResolver resolver = access.getIfAvailable();
+      boolean writable =
+          resolver != null && resolver.accessFor(id, Access.READ_ONLY) == Access.UNRESTRICTED;
+      return new JsonMmapJsonWriteHandlerMapping(
+          path,
+          endpoint instanceof JsonMmapWritableEndpoint writes ? writes : null,
+          mapper.getIfAvailable(() -> JsonMapper.builder().build()),
+          writable);
+    }
   }
 }

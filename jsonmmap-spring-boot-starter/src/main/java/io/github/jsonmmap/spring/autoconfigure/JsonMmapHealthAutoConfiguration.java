@@ -1,8 +1,10 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
 import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.spring.SharedConfigRefresher;
 import io.github.jsonmmap.spring.health.JsonMmapHealthIndicator;
 import java.util.Locale;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -17,7 +19,8 @@ import org.springframework.context.annotation.Bean;
  * The {@code jsonmmap} health indicator ({@link JsonMmapHealthIndicator}) where spring-boot-health
  * is present; {@code management.health.jsonmmap.enabled=false} turns it off. The status for a stale
  * writer comes from {@code jsonmmap.health.stale-status}, and {@code jsonmmap.optional} makes a
- * missing file healthy.
+ * missing file healthy. With a refresher, the indicator also shows the applied version and a
+ * rejected one, with {@code jsonmmap.health.rejected-status}.
  */
 @AutoConfiguration(
     after = JsonMmapAutoConfiguration.class,
@@ -32,9 +35,20 @@ public final class JsonMmapHealthAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(value = JsonMmapHealthIndicator.class, name = "jsonmmapHealthIndicator")
   JsonMmapHealthIndicator jsonmmapHealthIndicator(
-      JsonMmapFile file, JsonMmapProperties properties) {
-    return new JsonMmapHealthIndicator(
-        file, status(properties.getHealth().getStaleStatus()), properties.isOptional());
+      JsonMmapFile file,
+      JsonMmapProperties properties,
+      ObjectProvider<SharedConfigRefresher> refresher) {
+    Status stale = status(properties.getHealth().getStaleStatus());
+    SharedConfigRefresher applier = refresher.getIfAvailable();
+    if (applier == null) {
+      return new JsonMmapHealthIndicator(file, stale, properties.isOptional());
+    }
+    return new RefreshAwareHealthIndicator(
+        file,
+        stale,
+        properties.isOptional(),
+        applier,
+        status(properties.getHealth().getRejectedStatus()));
   }
 
   /** Status codes are upper case by convention ({@code UP}, {@code OUT_OF_SERVICE}). */

@@ -15,7 +15,8 @@ import org.springframework.context.annotation.Bean;
 /**
  * Meters of the shared file ({@link JsonMmapMetrics}) where Micrometer is present and a {@link
  * MeterRegistry} exists; Boot binds the binder to the registry. The refresher reports each refresh
- * to the {@code jsonmmap.refresh} timer, the template each write to {@code jsonmmap.publish}.
+ * to the {@code jsonmmap.refresh} timer and each rejected version to {@code
+ * jsonmmap.refresh.rejected}, the template each write to {@code jsonmmap.publish}.
  */
 @AutoConfiguration(
     after = JsonMmapAutoConfiguration.class,
@@ -34,7 +35,11 @@ public final class JsonMmapMetricsAutoConfiguration {
       ObjectProvider<SharedConfigRefresher> refresher,
       ObjectProvider<SharedConfigTemplate> template) {
     JsonMmapMetrics metrics = new JsonMmapMetrics(file);
-    refresher.ifAvailable(r -> r.setRefreshTimer(metrics::recordRefresh));
+    refresher.ifAvailable(
+        r -> {
+          r.setRefreshTimer(metrics::recordRefresh);
+          r.setRejectionListener(rejection -> metrics.recordRejection());
+        });
     template.ifAvailable(t -> t.setPublishTimer(metrics::recordPublish));
     return metrics;
   }

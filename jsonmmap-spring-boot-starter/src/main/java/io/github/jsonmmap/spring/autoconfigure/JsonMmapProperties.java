@@ -11,17 +11,22 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Configuration of the shared JSON document ({@code jsonmmap.*}). The defaults work with no
- * configuration at all: a reader of {@code <tmpdir>/jsonmmap/<spring.application.name>.json}.
+ * Configuration of the shared JSON document ({@code jsonmmap.*}). Nothing happens until a file is
+ * declared, with {@code spring.config.import=[optional:]jsonmmap:<path>} or {@code jsonmmap.file};
+ * the other properties apply to either.
  */
 @ConfigurationProperties("jsonmmap")
 public class JsonMmapProperties {
 
-  /** Whether to share configuration through jsonmmap. */
+  /**
+   * Whether to share configuration through jsonmmap. Set to true without a file to use
+   * ${jsonmmap.name}.json (else ${spring.application.name}.json) in the per-user private directory.
+   */
   private boolean enabled = true;
 
   /**
-   * The shared file. Default: jsonmmap/${spring.application.name}.json under the temp directory.
+   * The shared file (spring.config.import=jsonmmap:<path> declares it too). No default: without one
+   * the starter does nothing.
    */
   private Path file;
 
@@ -186,14 +191,25 @@ public class JsonMmapProperties {
     return health;
   }
 
-  /** The file to use: the configured one, or the default named after the application. */
-  public Path resolveFile(String applicationName) {
+  /**
+   * The file to use: the configured one; with none, the per-user default only when {@code
+   * explicitlyEnabled} (jsonmmap.enabled=true was set); otherwise null, and the starter stays off.
+   */
+  public Path resolveFile(String applicationName, boolean explicitlyEnabled) {
+    if (!enabled) {
+      return null;
+    }
     if (file != null) {
       return file;
     }
-    String name =
-        applicationName == null || applicationName.isBlank() ? "application" : applicationName;
-    return Path.of(System.getProperty("java.io.tmpdir"), "jsonmmap", name + ".json");
+    if (!explicitlyEnabled) {
+      return null;
+    }
+    String base = name != null && !name.isBlank() ? name : applicationName;
+    if (base == null || base.isBlank()) {
+      base = "application";
+    }
+    return JsonMmapOptions.defaultDirectory().resolve(base + ".json");
   }
 
   /** Where the live property source sits among the environment's property sources. */
@@ -272,12 +288,16 @@ public class JsonMmapProperties {
   public static class Refresh {
 
     /**
-     * Whether a change publishes EnvironmentChangeEvent and refreshes @RefreshScope beans (needs
-     * spring-cloud-context); SharedConfigChangedEvent is published regardless.
+     * Whether a change rebinds the @ConfigurationProperties beans under the changed keys and
+     * refreshes @RefreshScope beans (with spring-cloud-context); SharedConfigChangedEvent is
+     * published regardless.
      */
     private boolean enabled = true;
 
-    /** How long to wait for more changes before applying: a burst gives one refresh. */
+    /**
+     * Shortest time between two refreshes: a change after a quiet period applies at once, the
+     * changes of a burst within this window apply together at its end.
+     */
     private Duration coalesce = Duration.ofMillis(50);
 
     public boolean isEnabled() {
@@ -307,12 +327,27 @@ public class JsonMmapProperties {
      */
     private String staleStatus = "UP";
 
+    /**
+     * Status reported while a version of the document is rejected (a bean could not be bound to
+     * it). UP by default: the application still serves its last good configuration; the details
+     * show rejectedVersion and the reason.
+     */
+    private String rejectedStatus = "UP";
+
     public String getStaleStatus() {
       return staleStatus;
     }
 
     public void setStaleStatus(String staleStatus) {
       this.staleStatus = staleStatus;
+    }
+
+    public String getRejectedStatus() {
+      return rejectedStatus;
+    }
+
+    public void setRejectedStatus(String rejectedStatus) {
+      this.rejectedStatus = rejectedStatus;
     }
   }
 }

@@ -6,27 +6,25 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.cloud.context.scope.refresh.RefreshScope;
-import org.springframework.context.ApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Where spring-cloud-context is present, each applied change also publishes {@link
- * EnvironmentChangeEvent} and refreshes {@link RefreshScope} beans ({@code
- * jsonmmap.refresh.enabled}).
+ * Where spring-cloud-context is present, each applied change also refreshes the {@link
+ * RefreshScope} beans it may affect ({@code jsonmmap.refresh.enabled}).
  */
 @AutoConfiguration(
     after = JsonMmapAutoConfiguration.class,
     afterName = "org.springframework.cloud.autoconfigure.RefreshAutoConfiguration")
-@ConditionalOnClass(EnvironmentChangeEvent.class)
+@ConditionalOnClass(RefreshScope.class)
 @ConditionalOnBean(SharedConfigRefresher.class)
 @ConditionalOnProperty(prefix = "jsonmmap.refresh", name = "enabled", matchIfMissing = true)
 public final class JsonMmapRefreshAutoConfiguration {
 
   @Bean
   SharedConfigCloudRefresher sharedConfigCloudRefresher(
-      ApplicationContext context, ObjectProvider<RefreshScope> refreshScope) {
-    return new SharedConfigCloudRefresher(context, refreshScope.getIfAvailable());
+      ConfigurableApplicationContext context, ObjectProvider<RefreshScope> refreshScope) {
+    return new SharedConfigCloudRefresher(context.getBeanFactory(), refreshScope.getIfAvailable());
   }
 }

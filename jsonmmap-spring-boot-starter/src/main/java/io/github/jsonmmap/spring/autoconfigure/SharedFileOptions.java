@@ -1,13 +1,15 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
 import io.github.jsonmmap.JsonMmapException;
+import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
+import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.DefaultResourceLoader;
@@ -23,8 +25,17 @@ final class SharedFileOptions {
 
   private SharedFileOptions() {}
 
-  static JsonMmapOptions from(JsonMmapProperties properties, ConfigurableEnvironment environment) {
-    Path file = properties.resolveFile(environment.getProperty("spring.application.name"));
+  /**
+   * The file the configuration declares through {@code jsonmmap.*} (not an import), or null when it
+   * declares none or turns jsonmmap off.
+   */
+  static Path configuredFile(JsonMmapProperties properties, Environment environment) {
+    return properties.resolveFile(
+        environment.getProperty("spring.application.name"),
+        "true".equalsIgnoreCase(environment.getProperty("jsonmmap.enabled")));
+  }
+
+  static JsonMmapOptions from(JsonMmapProperties properties, Path file, boolean optional) {
     try {
       JsonMmapOptions.Builder builder =
           JsonMmapOptions.builder(file)
@@ -37,7 +48,8 @@ final class SharedFileOptions {
               .pollInterval(properties.getPollInterval())
               .heartbeatInterval(properties.getHeartbeatInterval())
               .staleAfter(properties.getStaleAfter())
-              .requireFile(!properties.isOptional() && properties.getRole() == Role.READER);
+              .requireFile(
+                  !optional && !properties.isOptional() && properties.getRole() == Role.READER);
       if (properties.getInitialDocument() != null && properties.getRole() != Role.READER) {
         builder.initialDocument(initialDocument(file, properties.getInitialDocument()));
       }
@@ -78,6 +90,19 @@ final class SharedFileOptions {
               + e.getOriginalMessage(),
           e);
     }
+  }
+
+  /**
+   * The live property source of a file, configured by {@code jsonmmap.property-source.*}: every way
+   * of declaring the file (environment post-processor, {@code jsonmmap:} import, installer, bean)
+   * builds it here.
+   */
+  static JsonMmapPropertySource propertySource(JsonMmapFile file, JsonMmapProperties properties) {
+    JsonMmapProperties.PropertySource source = properties.getPropertySource();
+    return new JsonMmapPropertySource(
+        file,
+        source.getPrefix(),
+        new PropertySourceFilter(source.getInclude(), source.getExclude()));
   }
 
   /** Adds the property source where the configured precedence says. */

@@ -7,6 +7,7 @@ import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.Snapshot;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +41,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>timers {@code jsonmmap.propagation} (publish to seen, recorded by a change listener this
  *       binder adds to the file), {@code jsonmmap.publish} (writer and standby only) and {@code
  *       jsonmmap.refresh}, the last two recorded by whoever publishes and refreshes through {@link
- *       #recordPublish(Duration)} and {@link #recordRefresh(Duration)}.
+ *       #recordPublish(Duration)} and {@link #recordRefresh(Duration)};
+ *   <li>counter {@code jsonmmap.refresh.rejected}: versions not applied because a bean they affect
+ *       could not be bound, recorded through {@link #recordRejection()}.
  * </ul>
  *
  * <p>Gauges hold a strong reference to the file, so they keep reporting however the file handle is
@@ -78,6 +81,7 @@ public class JsonMmapMetrics implements MeterBinder {
   private final List<Timer> publishTimers = new CopyOnWriteArrayList<>();
   private final List<Timer> refreshTimers = new CopyOnWriteArrayList<>();
   private final List<Timer> propagationTimers = new CopyOnWriteArrayList<>();
+  private final List<Counter> rejectionCounters = new CopyOnWriteArrayList<>();
   private final AtomicBoolean listening = new AtomicBoolean();
 
   public JsonMmapMetrics(JsonMmapFile file) {
@@ -156,6 +160,13 @@ public class JsonMmapMetrics implements MeterBinder {
                 "Time to apply a new version to the application: property source, events and"
                     + " refresh.")
             .register(registry));
+    rejectionCounters.add(
+        Counter.builder("jsonmmap.refresh.rejected")
+            .tags(tags)
+            .description(
+                "Versions of the shared document not applied because a bean they affect could not"
+                    + " be bound; the last good version stays applied.")
+            .register(registry));
     if (file.options().role() != Role.READER) {
       publishTimers.add(
           Timer.builder("jsonmmap.publish")
@@ -187,6 +198,13 @@ public class JsonMmapMetrics implements MeterBinder {
     requireNonNull(duration, "duration");
     for (Timer timer : refreshTimers) {
       timer.record(duration);
+    }
+  }
+
+  /** Counts one rejected version. Ignored until the binder is bound to a registry. */
+  public void recordRejection() {
+    for (Counter counter : rejectionCounters) {
+      counter.increment();
     }
   }
 

@@ -3,10 +3,16 @@ package io.github.jsonmmap.spring.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.jsonmmap.CorruptFileException;
 import io.github.jsonmmap.FileMissingException;
+import io.github.jsonmmap.InvalidDocumentException;
 import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapOptions;
+import io.github.jsonmmap.NotWriterException;
 import io.github.jsonmmap.Role;
+import io.github.jsonmmap.UntrustedFileException;
 import io.github.jsonmmap.WriterLockedException;
+import io.github.jsonmmap.spring.SharedConfigBindException;
 import io.github.jsonmmap.spring.SharedConfigBinding;
 import io.github.jsonmmap.spring.SharedConfigRefresher;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
@@ -22,7 +28,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.cloud.context.scope.refresh.RefreshScope;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.MapPropertySource;
@@ -178,10 +184,9 @@ class JsonMmapAutoConfigurationTest {
           .run(
               context -> {
                 assertThat(context).hasFailed();
-                assertThat(context.getStartupFailure())
-                    .hasRootCauseInstanceOf(WriterLockedException.class);
                 FailureAnalysis analysis =
                     new JsonMmapFailureAnalyzer().analyze(context.getStartupFailure());
+                assertThat(analysis.getCause()).isInstanceOf(WriterLockedException.class);
                 assertThat(analysis.getDescription())
                     .contains("another process holds the writer lock");
                 assertThat(analysis.getAction()).contains("jsonmmap.role=auto");
@@ -241,7 +246,7 @@ class JsonMmapAutoConfigurationTest {
   void withoutSpringCloudTheCloudRefreshBacksOff() {
     runner
         .withPropertyValues(file(), "jsonmmap.role=writer")
-        .withClassLoader(new FilteredClassLoader(EnvironmentChangeEvent.class))
+        .withClassLoader(new FilteredClassLoader(RefreshScope.class))
         .run(
             context -> {
               assertThat(context).hasSingleBean(SharedConfigRefresher.class);
@@ -299,5 +304,91 @@ class JsonMmapAutoConfigurationTest {
               assertThat(context.getEnvironment().getProperty("shared.a.b")).isEqualTo("c");
               assertThat(context.getEnvironment().getProperty("a.b")).isNull();
             });
+  }
+
+  @Test
+  void nothingDeclaredMeansNoFileNoBeansAndNoFailure() {
+    runner
+        .withPropertyValues("jsonmmap.role=writer", "jsonmmap.flie=" + dir.resolve("typo.json"))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).doesNotHaveBean(JsonMmapFile.class);
+              assertThat(context).doesNotHaveBean(SharedConfigTemplate.class);
+              assertThat(dir).isEmptyDirectory();
+            });
+  }
+
+  @Test
+  void explicitlyEnabledWithoutAFileUsesThePerUserDirectoryNotASharedOne() {
+    String name = "spring-integration-test-" + ProcessHandle.current().pid();
+    Path expected = JsonMmapOptions.defaultDirectory().resolve(name + ".json");
+    try {
+      runner
+          .withPropertyValues(
+              "jsonmmap.enabled=true", "jsonmmap.name=" + name, "jsonmmap.role=writer")
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(JsonMmapFile.class).path()).isEqualTo(expected);
+              });
+    } finally {
+      deleteQuietly(expected);
+      deleteQuietly(expected.resolveSibling(name + ".json.lock"));
+    }
+  }
+
+  @Test
+  void twoContextsWithDifferentRolesOnOneFileEachActInTheirRole() {
+    runner
+        .withPropertyValues(file(), "jsonmmap.role=writer")
+        .run(
+            writerContext ->
+                runner
+                    .withPropertyValues(file(), "jsonmmap.role=reader")
+                    .run(
+                        readerContext -> {
+                          SharedConfigTemplate writer =
+                              writerContext.getBean(SharedConfigTemplate.class);
+                          SharedConfigTemplate reader =
+                              readerContext.getBean(SharedConfigTemplate.class);
+                          assertThat(reader.file()).isNotSameAs(writer.file());
+                          assertThat(writer.isWriter()).isTrue();
+                          assertThat(reader.isWriter()).isFalse();
+                          assertThatThrownBy(() -> reader.set("a", 1))
+                              .isInstanceOf(NotWriterException.class);
+                          long version = writer.set("a", 2).version();
+                          org.awaitility.Awaitility.await()
+                              .atMost(java.time.Duration.ofSeconds(10))
+                              .until(() -> reader.snapshot().version() == version);
+                          assertThat(readerContext.getEnvironment().getProperty("a"))
+                              .isEqualTo("2");
+                        }));
+  }
+
+  @Test
+  void failureAdviceFollowsTheCause() {
+    Path path = dir.resolve("shared.json");
+    assertThat(
+            JsonMmapFailureAnalyzer.action(
+                new SharedConfigBindException(path, "orders.max-items", "cannot bind", null)))
+        .contains("does not convert")
+        .doesNotContain("not a valid jsonmmap file");
+    assertThat(JsonMmapFailureAnalyzer.action(new CorruptFileException(path, "bad magic")))
+        .contains("not a valid jsonmmap file");
+    assertThat(JsonMmapFailureAnalyzer.action(new UntrustedFileException(path, "world-writable")))
+        .contains("does not trust")
+        .doesNotContain("not a valid jsonmmap file");
+    assertThat(JsonMmapFailureAnalyzer.action(new InvalidDocumentException(path, "too deep")))
+        .contains("document is not acceptable")
+        .doesNotContain("move it away");
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      java.nio.file.Files.deleteIfExists(path);
+    } catch (java.io.IOException e) {
+      // Best effort: the file is in this user's private directory.
+    }
   }
 }
