@@ -239,6 +239,15 @@ public final class JsonMmapFile implements AutoCloseable {
     return Inspector.inspect(path);
   }
 
+  /**
+   * A mapper that reads JSON text the way the library keeps values: every number exactly as written
+   * ({@code 1e400}, {@code 0.30000000000000000001} and {@code 1.10} stay what they are, never a
+   * rounded double). Use it to turn text into a tree before publishing it.
+   */
+  public static JsonMapper exactMapper() {
+    return Documents.defaultMapper();
+  }
+
   // ---------------------------------------------------------------- writing
 
   /**

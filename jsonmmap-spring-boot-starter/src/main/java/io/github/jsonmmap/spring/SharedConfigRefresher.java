@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -75,12 +77,22 @@ public class SharedConfigRefresher
   private volatile Consumer<Duration> refreshTimer = duration -> {};
   private volatile Consumer<Rejection> rejectionListener = rejection -> {};
   private volatile Function<Set<String>, Runnable> preparer = names -> () -> {};
+  private volatile Predicate<String> excluded = name -> false;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean ready;
   private volatile Snapshot applied;
   private volatile Rejection rejection;
   private volatile long lastApplyStarted = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+
+  /**
+   * Which property names the application never sees from the document (the property source's
+   * filter): they are left out of the changed names, and a version that changes only them refreshes
+   * nothing.
+   */
+  public void setExcluded(Predicate<String> excluded) {
+    this.excluded = Objects.requireNonNull(excluded, "excluded");
+  }
 
   public SharedConfigRefresher(
       JsonMmapFile file, String prefix, Duration coalesce, ApplicationEventPublisher publisher) {
@@ -177,7 +189,17 @@ public class SharedConfigRefresher
       return;
     }
     Set<String> names = new LinkedHashSet<>();
-    keys.all().forEach(key -> names.add(prefix + key));
+    Predicate<String> hidden = excluded;
+    keys.all().stream()
+        .map(key -> prefix + key)
+        .filter(name -> !hidden.test(name))
+        .forEach(names::add);
+    if (names.isEmpty()) {
+      // Only keys the property source keeps out changed: nothing the application sees moved.
+      applied = current;
+      rejection = null;
+      return;
+    }
     long started = System.nanoTime();
     Runnable commit;
     try {

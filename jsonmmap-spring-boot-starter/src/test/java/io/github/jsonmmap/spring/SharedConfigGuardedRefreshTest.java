@@ -3,6 +3,7 @@ package io.github.jsonmmap.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint;
 import io.github.jsonmmap.spring.health.JsonMmapHealthIndicator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -85,6 +88,7 @@ class SharedConfigGuardedRefreshTest {
   @Autowired SharedConfigPropertiesRebinder rebinder;
   @Autowired MeterRegistry meters;
   @Autowired JsonMmapHealthIndicator health;
+  @Autowired SharedConfigTemplate template;
 
   private Orders orders() {
     return context.getBean(Orders.class);
@@ -157,12 +161,21 @@ class SharedConfigGuardedRefreshTest {
         .containsKey("rejectionReason");
     assertThat(whileRejected.getDetails().get("rejectionReason").toString())
         .doesNotContain("forty");
+    JsonMmapEndpoint endpoint = new JsonMmapEndpoint(template, Show.NEVER, List.of());
+    endpoint.setRefresher(refresher);
+    JsonMmapEndpoint.JsonMmapDescriptor described = endpoint.jsonmmap(null);
+    assertThat(described.version()).as("the file's version").isEqualTo(bad);
+    assertThat(described.appliedVersion()).isEqualTo(applied);
+    assertThat(described.rejection().version()).isEqualTo(bad);
+    assertThat(described.rejection().reason()).doesNotContain("forty");
 
     long good = writer.send("set pricing.discount 40");
     await().atMost(DEADLINE).until(() -> refresher.appliedVersion() >= good);
 
     assertThat(refresher.lastRejection()).isEmpty();
     assertThat(health.health(true).getDetails()).doesNotContainKey("rejectedVersion");
+    assertThat(endpoint.jsonmmap(null).rejection()).isNull();
+    assertThat(endpoint.jsonmmap(null).appliedVersion()).isEqualTo(refresher.appliedVersion());
     assertThat(pricing.getDiscount()).isEqualTo(40);
     assertThat(pricing.getBanner()).isEqualTo("autumn");
   }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Role;
+import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,6 +62,48 @@ class SharedConfigRefresherTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
         assertThat(events.get(1).keys().all()).containsExactly("c");
         assertThat(refresher.appliedVersion()).isEqualTo(5);
+      } finally {
+        refresher.destroy();
+      }
+    }
+  }
+
+  @Test
+  void keysThePropertySourceKeepsOutNeitherRefreshNorAppearInEvents() {
+    List<SharedConfigChangedEvent> events = new CopyOnWriteArrayList<>();
+    List<Set<String>> prepared = new CopyOnWriteArrayList<>();
+    try (JsonMmapFile writer = JsonMmapFile.open(dir.resolve("x.json"), Role.WRITER)) {
+      SharedConfigRefresher refresher =
+          new SharedConfigRefresher(
+              writer,
+              "",
+              Duration.ofMillis(20),
+              event -> events.add((SharedConfigChangedEvent) event));
+      refresher.setExcluded(PropertySourceFilter.DEFAULT::excludes);
+      refresher.setPreparer(
+          names -> {
+            prepared.add(Set.copyOf(names));
+            return () -> {};
+          });
+      refresher.afterPropertiesSet();
+      try {
+        refresher.onApplicationEvent(
+            new ApplicationReadyEvent(
+                new SpringApplication(),
+                new String[0],
+                new GenericApplicationContext(),
+                Duration.ZERO));
+        long excludedOnly = writer.set("management.endpoints.web.exposure.include", "*").version();
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> refresher.appliedVersion() == excludedOnly);
+        assertThat(events).as("only an excluded key changed").isEmpty();
+        assertThat(prepared).isEmpty();
+
+        writer.merge(java.util.Map.of("server", java.util.Map.of("port", 1), "greeting", "hi"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+        assertThat(events.get(0).propertyNames()).containsExactly("greeting");
+        assertThat(prepared).containsExactly(Set.of("greeting"));
       } finally {
         refresher.destroy();
       }

@@ -41,7 +41,7 @@ public class JsonMmapTestEnvironmentPostProcessor implements EnvironmentPostProc
   /** The name of the property source that holds the private file's path. */
   public static final String PROPERTY_SOURCE_NAME = "jsonmmapTest";
 
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+  private static final JsonMapper MAPPER = JsonMmapFile.exactMapper();
 
   @Override
   public int getOrder() {

@@ -5,8 +5,9 @@ import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Feature flags from the shared document's {@code features} object. Spring Cloud rebinds this bean
- * in place when a change of the shared document touches a {@code features.*} key.
+ * Feature flags from the shared document's {@code features} object. The starter rebinds this bean
+ * in place when a change of the shared document touches a {@code features.*} key (with or without
+ * Spring Cloud).
  */
 @ConfigurationProperties(prefix = "features")
 public class FeaturesProperties {

@@ -6,6 +6,7 @@ import io.github.jsonmmap.FileInfo;
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
+import io.github.jsonmmap.spring.SharedConfigRefresher;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import io.github.jsonmmap.spring.env.PropertySourceFilter;
@@ -61,6 +62,7 @@ public class JsonMmapEndpoint implements EnvironmentAware {
   private final Set<String> roles;
   private final Sanitizer sanitizer;
   private volatile Environment environment;
+  private volatile SharedConfigRefresher refresher;
 
   /** An endpoint that shows values, when {@code showValues} allows, to any authenticated user. */
   public JsonMmapEndpoint(
@@ -133,7 +135,25 @@ public class JsonMmapEndpoint implements EnvironmentAware {
         info == null ? null : previousVersion(info),
         file.lastError().map(JsonMmapEndpoint::safeMessage).orElse(null),
         sanitize(snapshot.flat(), showUnsanitized),
-        excludedKeys());
+        excludedKeys(),
+        refresher == null ? null : refresher.appliedVersion(),
+        refresher == null
+            ? null
+            : refresher
+                .lastRejection()
+                .map(
+                    r ->
+                        new RejectionDescriptor(
+                            r.version(), r.appliedVersion(), r.reason(), r.at().toString()))
+                .orElse(null));
+  }
+
+  /**
+   * Lets the endpoint show the version the application has applied beside the file's, and a
+   * rejected one (without it, both are null).
+   */
+  public void setRefresher(SharedConfigRefresher refresher) {
+    this.refresher = refresher;
   }
 
   KeyDescriptor describeKey(String key, boolean showUnsanitized) {
@@ -294,8 +314,16 @@ public class JsonMmapEndpoint implements EnvironmentAware {
       Long previousVersion,
       String error,
       Map<String, Object> document,
-      List<String> excluded)
+      List<String> excluded,
+      Long appliedVersion,
+      RejectionDescriptor rejection)
       implements OperationResponseBody {}
+
+  /**
+   * A version the application refused to apply (a bean could not be bound to it): which, the
+   * version still applied, why (never quoting a value), and when.
+   */
+  public record RejectionDescriptor(long version, long appliedVersion, String reason, String at) {}
 
   /**
    * The writer of the file, as its header records it.

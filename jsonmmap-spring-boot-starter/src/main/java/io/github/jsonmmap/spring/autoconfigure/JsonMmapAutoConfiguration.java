@@ -7,6 +7,7 @@ import io.github.jsonmmap.spring.SharedConfigScope;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.SharedConfigValidator;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
+import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import java.nio.file.Path;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
@@ -115,6 +116,9 @@ public final class JsonMmapAutoConfiguration {
     if (properties.getRefresh().isEnabled()) {
       refresher.setPreparer(rebinder::prepare);
     }
+    JsonMmapProperties.PropertySource source = properties.getPropertySource();
+    refresher.setExcluded(
+        new PropertySourceFilter(source.getInclude(), source.getExclude())::excludes);
     return refresher;
   }
 

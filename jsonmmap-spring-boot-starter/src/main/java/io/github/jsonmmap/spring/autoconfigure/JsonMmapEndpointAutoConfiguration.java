@@ -1,6 +1,8 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
+import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Role;
+import io.github.jsonmmap.spring.SharedConfigRefresher;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint;
 import io.github.jsonmmap.spring.actuate.JsonMmapJsonWriteHandlerMapping;
@@ -24,7 +26,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The {@code jsonmmap} actuator endpoint where the actuator is present and the endpoint is
@@ -50,14 +51,17 @@ public final class JsonMmapEndpointAutoConfiguration {
   JsonMmapEndpoint jsonMmapEndpoint(
       SharedConfigTemplate template,
       JsonMmapEndpointProperties properties,
-      ObjectProvider<SanitizingFunction> sanitizingFunctions) {
+      ObjectProvider<SanitizingFunction> sanitizingFunctions,
+      ObjectProvider<SharedConfigRefresher> refresher) {
     List<SanitizingFunction> functions = sanitizingFunctions.orderedStream().toList();
-    if (template.file().options().role() == Role.READER) {
-      return new JsonMmapEndpoint(
-          template, properties.getShowValues(), properties.getRoles(), functions);
-    }
-    return new JsonMmapWritableEndpoint(
-        template, properties.getShowValues(), properties.getRoles(), functions);
+    JsonMmapEndpoint endpoint =
+        template.file().options().role() == Role.READER
+            ? new JsonMmapEndpoint(
+                template, properties.getShowValues(), properties.getRoles(), functions)
+            : new JsonMmapWritableEndpoint(
+                template, properties.getShowValues(), properties.getRoles(), functions);
+    refresher.ifAvailable(endpoint::setRefresher);
+    return endpoint;
   }
 
   /** Takes the endpoint's POSTs with JSON bodies (the actuator's handler reads strings only). */
@@ -72,8 +76,7 @@ public final class JsonMmapEndpointAutoConfiguration {
     JsonMmapJsonWriteHandlerMapping jsonMmapJsonWriteHandlerMapping(
         JsonMmapEndpoint endpoint,
         ObjectProvider<WebEndpointProperties> web,
-        ObjectProvider<EndpointAccessResolver> access,
-        ObjectProvider<JsonMapper> mapper) {
+        ObjectProvider<EndpointAccessResolver> access) {
       EndpointId id = EndpointId.of("jsonmmap");
       WebEndpointProperties properties = web.getIfAvailable(WebEndpointProperties::new);
       String base = properties.getBasePath();
@@ -86,7 +89,8 @@ public final class JsonMmapEndpointAutoConfiguration {
       return new JsonMmapJsonWriteHandlerMapping(
           path,
           endpoint instanceof JsonMmapWritableEndpoint writes ? writes : null,
-          mapper.getIfAvailable(() -> JsonMapper.builder().build()),
+          // Not the application's mapper: request values keep their exact numbers.
+          JsonMmapFile.exactMapper(),
           writable);
     }
   }

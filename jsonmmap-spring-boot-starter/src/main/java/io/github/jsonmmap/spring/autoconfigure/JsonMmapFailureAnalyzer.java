@@ -57,6 +57,13 @@ public class JsonMmapFailureAnalyzer extends AbstractFailureAnalyzer<JsonMmapExc
       return "The file was written by a newer jsonmmap: upgrade this application, or point"
           + " jsonmmap.file at another file.";
     }
+    if (cause instanceof DocumentTooLargeException
+        && cause.getMessage() != null
+        && cause.getMessage().contains("too costly to flatten")) {
+      return "The document has too many keys, or keys too long for its size, to flatten into"
+          + " properties (README: the bounds); a larger jsonmmap.max-size does not help. Shorten"
+          + " the key paths or split the document.";
+    }
     if (cause instanceof DocumentTooLargeException) {
       return "Raise jsonmmap.max-size (documents up to a third of it always fit), or shrink the"
           + " document.";

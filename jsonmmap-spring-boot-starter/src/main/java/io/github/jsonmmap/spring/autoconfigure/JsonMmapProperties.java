@@ -69,11 +69,40 @@ public class JsonMmapProperties {
   /** Age of the writer heartbeat past which the writer is reported stale. */
   private Duration staleAfter = JsonMmapOptions.DEFAULT_STALE_AFTER;
 
+  /**
+   * Whether the file and its directories are checked before they are trusted (owner, mode, type, no
+   * symlinks), as OpenSSH's StrictModes does. Turning it off skips the owner and mode checks only,
+   * and is meant for special deployments.
+   */
+  private boolean strictModes = true;
+
+  /**
+   * Accounts (user names or numeric uids) trusted to own the file and its directories besides root
+   * and the application's own user, for example the writer's account for a reader in another one.
+   */
+  private List<String> trustedUsers = new ArrayList<>();
+
   private final PropertySource propertySource = new PropertySource();
 
   private final Refresh refresh = new Refresh();
 
   private final Health health = new Health();
+
+  public boolean isStrictModes() {
+    return strictModes;
+  }
+
+  public void setStrictModes(boolean strictModes) {
+    this.strictModes = strictModes;
+  }
+
+  public List<String> getTrustedUsers() {
+    return trustedUsers;
+  }
+
+  public void setTrustedUsers(List<String> trustedUsers) {
+    this.trustedUsers = trustedUsers;
+  }
 
   public boolean isEnabled() {
     return enabled;

@@ -9,6 +9,7 @@ import io.github.jsonmmap.spring.env.PropertySourceFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Set;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
@@ -21,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Turns {@link JsonMmapProperties} into core options, and places the property source. */
 final class SharedFileOptions {
 
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+  private static final JsonMapper MAPPER = JsonMmapFile.exactMapper();
 
   private SharedFileOptions() {}
 
@@ -48,6 +49,8 @@ final class SharedFileOptions {
               .pollInterval(properties.getPollInterval())
               .heartbeatInterval(properties.getHeartbeatInterval())
               .staleAfter(properties.getStaleAfter())
+              .strictModes(properties.isStrictModes())
+              .trustedUsers(Set.copyOf(properties.getTrustedUsers()))
               .requireFile(
                   !optional && !properties.isOptional() && properties.getRole() == Role.READER);
       if (properties.getInitialDocument() != null && properties.getRole() != Role.READER) {

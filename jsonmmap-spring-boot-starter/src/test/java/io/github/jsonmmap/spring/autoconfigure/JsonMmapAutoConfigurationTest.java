@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.jsonmmap.CorruptFileException;
+import io.github.jsonmmap.DocumentTooLargeException;
 import io.github.jsonmmap.FileMissingException;
 import io.github.jsonmmap.InvalidDocumentException;
 import io.github.jsonmmap.JsonMmapFile;
@@ -73,6 +74,35 @@ class JsonMmapAutoConfigurationTest {
               assertThat(context).hasSingleBean(SharedConfigRefresher.class);
               assertThat(context).hasSingleBean(SharedConfigCloudRefresher.class);
             });
+  }
+
+  @Test
+  void trustSettingsReachTheFileOptions() {
+    runner
+        .withPropertyValues(
+            file(),
+            "jsonmmap.role=writer",
+            "jsonmmap.strict-modes=false",
+            "jsonmmap.trusted-users=deploy,1001")
+        .run(
+            context -> {
+              JsonMmapOptions options = context.getBean(JsonMmapFile.class).options();
+              assertThat(options.strictModes()).isFalse();
+              assertThat(options.trustedUsers()).containsExactlyInAnyOrder("deploy", "1001");
+            });
+  }
+
+  @Test
+  void worldWritablePermissionsAreAConfigurationErrorEvenWithoutStrictModes() {
+    runner
+        .withPropertyValues(file(), "jsonmmap.role=writer", "jsonmmap.permissions=rw-rw-rw-")
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("world-writable"));
   }
 
   @Test
@@ -382,6 +412,16 @@ class JsonMmapAutoConfigurationTest {
     assertThat(JsonMmapFailureAnalyzer.action(new InvalidDocumentException(path, "too deep")))
         .contains("document is not acceptable")
         .doesNotContain("move it away");
+    assertThat(
+            JsonMmapFailureAnalyzer.action(
+                new DocumentTooLargeException(path, "document too large: size=3MiB limit=1MiB")))
+        .contains("jsonmmap.max-size");
+    assertThat(
+            JsonMmapFailureAnalyzer.action(
+                new DocumentTooLargeException(
+                    path, "document too costly to flatten: flattenedKeyChars>100 limit=100")))
+        .contains("does not help")
+        .doesNotContain("Raise jsonmmap.max-size");
   }
 
   private static void deleteQuietly(Path path) {
