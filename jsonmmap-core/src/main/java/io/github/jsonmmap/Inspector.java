@@ -25,8 +25,14 @@ final class Inspector {
    * @throws CorruptFileException or UnsupportedFormatException when the header is unusable
    */
   static FileInfo inspect(Path path) {
+    return inspect(path, null);
+  }
+
+  /** Like {@link #inspect(Path)}, trusting the file as {@code options} say (null: strict). */
+  static FileInfo inspect(Path path, JsonMmapOptions options) {
     Path file = path.toAbsolutePath().normalize();
-    try (FileChannel ch = SafeFiles.openRead(file)) {
+    try (FileChannel ch =
+        options == null ? SafeFiles.openRead(file) : SafeFiles.openRead(file, options)) {
       return inspect(file, new FileRegion(file, ch), ch.size(), JsonMmapOptions.MAX_MAX_SIZE);
     } catch (NoSuchFileException e) {
       throw new FileMissingException(file, "file does not exist: path=" + file, e);

@@ -240,6 +240,15 @@ public final class JsonMmapFile implements AutoCloseable {
   }
 
   /**
+   * Like {@link #inspect(Path)}, trusting the file and its directories as the options say ({@link
+   * JsonMmapOptions#strictModes()}, {@link JsonMmapOptions#trustedUsers()}); the options' path is
+   * the file inspected.
+   */
+  public static FileInfo inspect(JsonMmapOptions options) {
+    return Inspector.inspect(options.path(), options);
+  }
+
+  /**
    * A mapper that reads JSON text the way the library keeps values: every number exactly as written
    * ({@code 1e400}, {@code 0.30000000000000000001} and {@code 1.10} stay what they are, never a
    * rounded double). Use it to turn text into a tree before publishing it.

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,6 +41,8 @@ final class InspectCommand implements Callable<Integer>, FileCommand {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Mixin TrustOptions trust;
+
   @Override
   public Path file() {
     return file;
@@ -48,7 +51,8 @@ final class InspectCommand implements Callable<Integer>, FileCommand {
   @Override
   public Integer call() {
     Open.requireRegularFile(file.toAbsolutePath().normalize(), false);
-    FileInfo info = JsonMmapFile.inspect(file);
+    FileInfo info =
+        JsonMmapFile.inspect(Open.readerOptions(file.toAbsolutePath().normalize(), trust).build());
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? Json.pretty(toJson(info)) : text(info));
     return ExitCodes.OK;
@@ -132,11 +136,19 @@ final class InspectCommand implements Callable<Integer>, FileCommand {
               CliText.time(slot.publishedAtMicros())));
     }
     row(b, "checksums", checksumsOk(info) ? "ok" : "FAILED (see the slot states)");
+    for (String fault : info.faults()) {
+      row(b, "FAULT", fault);
+    }
     b.setLength(b.length() - 1);
     return b.toString();
   }
 
   private static String writer(FileInfo info) {
+    if (info.closedCleanlyAt().isPresent()) {
+      return "none, closed cleanly at "
+          + info.closedCleanlyAt().get()
+          + (info.writerInfo().isEmpty() ? "" : " by " + info.writerInfo());
+    }
     if (info.writerId() == null) {
       return "none";
     }
@@ -195,6 +207,14 @@ final class InspectCommand implements Callable<Integer>, FileCommand {
       n.putNull("heartbeatAgeMicros");
     }
     n.put("checksumsOk", checksumsOk(info));
+    n.put("maxDocumentSize", info.maxDocumentSize());
+    n.put("writerEpoch", info.writerEpoch());
+    if (info.closedCleanlyAt().isPresent()) {
+      n.put("closedCleanlyMicros", info.closedMicros());
+    } else {
+      n.putNull("closedCleanlyMicros");
+    }
+    info.faults().forEach(n.withArray("faults")::add);
     for (SlotInfo slot : info.slots()) {
       ObjectNode s = n.withArray("slots").addObject();
       s.put("index", slot.index());

@@ -185,6 +185,16 @@ public final class JsonMmapCli implements Runnable {
     if (e instanceof WriterLockedException) {
       code = ExitCodes.LOCKED;
       message = e.getMessage();
+    } else if (e instanceof JsonMmapException jm && "too-large-for-heap".equals(jm.reason())) {
+      // The library caught the OutOfMemoryError itself: the same advice as for one caught here.
+      code = ExitCodes.INTERNAL;
+      message =
+          "out of memory: "
+              + at(file)
+              + "maxHeap="
+              + CliText.bytes(Runtime.getRuntime().maxMemory())
+              + " (the document needs more heap than this JVM has: give it more with"
+              + " JSONMMAP_JAVA_OPTS=-Xmx<size>)";
     } else if (e instanceof JsonMmapException) {
       code = ExitCodes.FILE;
       message = e.getMessage();

@@ -44,7 +44,8 @@ final class VerifyCommand implements Callable<Integer>, FileCommand {
   @Override
   public Integer call() {
     Open.requireRegularFile(file.toAbsolutePath().normalize(), false);
-    FileInfo info = JsonMmapFile.inspect(file);
+    FileInfo info =
+        JsonMmapFile.inspect(Open.readerOptions(file.toAbsolutePath().normalize(), trust).build());
     Path path = info.path();
     List<String> warnings = new ArrayList<>();
     long recorded = (long) info.headerLength() + info.capacity();
@@ -105,6 +106,16 @@ final class VerifyCommand implements Callable<Integer>, FileCommand {
                   + other.version()
                   + " state="
                   + other.state());
+    }
+    for (String fault : info.faults()) {
+      if (fault.startsWith("diverged")) {
+        // One version number with two documents: two writers acknowledged it (FORMAT.md 7.1).
+        throw inconsistent(fault + ": path=" + path);
+      }
+      if (!other.state().equals("uncommitted")) {
+        // An uncommitted slot is warned about above already.
+        warnings.add(fault + ": path=" + path);
+      }
     }
     Snapshot snapshot;
     Optional<Snapshot> previous;

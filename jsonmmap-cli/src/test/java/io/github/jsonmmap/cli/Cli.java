@@ -222,6 +222,19 @@ final class Cli implements AutoCloseable {
     }
 
     /**
+     * Like {@link #ok()} for a command run with {@code --no-strict-modes}: the library then warns,
+     * once per file, that owners and modes are not checked, and nothing else may be on stderr.
+     */
+    String okWithoutStrictModes() {
+      assertThat(exitCode).as("exit code; stderr=%s", err).isZero();
+      assertThat(err)
+          .as("stderr")
+          .isNotEmpty()
+          .allMatch(line -> line.startsWith("jsonmmap: warning: strict modes are off: "));
+      return stdout();
+    }
+
+    /**
      * Asserts the exit code and the error contract: nothing on stdout, exactly one line on stderr,
      * starting {@code jsonmmap: }, no stack trace. Returns that line.
      */

@@ -135,7 +135,8 @@ class CommandsIT {
         .contains("name       orders")
         .contains("version    2 (slot 1")
         .contains("previous   1 (slot 0")
-        .contains("writer     pid=")
+        .contains("writer     none, closed cleanly at ")
+        .contains(" by pid=")
         .containsPattern("slot 0 +previous +version=1")
         .containsPattern("slot 1 +current +version=2")
         .contains("checksums  ok");

@@ -147,7 +147,10 @@ class SafeOutputIT {
         .allSatisfy(line -> assertThat(line).doesNotContainPattern(RAW_CONTROL));
     assertThat(text.lines())
         .contains("name       orders\\n\\x1b[31mx")
-        .anyMatch(line -> line.startsWith("writer     pid=1 host=h\\r\\x1b[2Jforged\\u202e, id "));
+        .anyMatch(
+            line ->
+                line.startsWith("writer     none, closed cleanly at ")
+                    && line.endsWith(" by pid=1 host=h\\r\\x1b[2Jforged\\u202e"));
 
     String json = Cli.run(dir, "inspect", "app.json", "--json").ok();
     assertThat(json.replace("\n", "")).doesNotContainPattern(RAW_CONTROL);
