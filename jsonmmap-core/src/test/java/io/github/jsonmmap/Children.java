@@ -26,6 +26,13 @@ final class Children {
   /** Each stress reader makes at least this many raw reads. */
   static final long MIN_READS = 20_000;
 
+  /**
+   * How long one raw read may keep retrying. The stress test is about torn reads, not latency: on a
+   * loaded 2-core machine the reader or the writer (between its commit and its release) can be off
+   * the CPU for longer than the library's 1 s default.
+   */
+  static final Duration RAW_READ_TIMEOUT = Duration.ofSeconds(15);
+
   private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
   /**
@@ -173,7 +180,7 @@ final class Children {
             try {
               content =
                   Protocol.readCurrent(
-                      file, region, 8L << 20, () -> sizeOf(ch), Duration.ofSeconds(1), retries);
+                      file, region, 8L << 20, () -> sizeOf(ch), RAW_READ_TIMEOUT, retries);
             } catch (Protocol.RemapNeeded e) {
               region = new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
               continue;
