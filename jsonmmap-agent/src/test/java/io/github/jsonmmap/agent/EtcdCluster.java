@@ -1,0 +1,146 @@
+package io.github.jsonmmap.agent;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.PutResponse;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+
+/**
+ * A real etcd cluster of {@code size} members on free loopback ports, each with a data directory
+ * under {@code root}. {@link #close()} kills every member this class started and waits for it to
+ * exit.
+ */
+final class EtcdCluster implements AutoCloseable {
+
+  private final Path root;
+  private final int size;
+  private final int[] clientPorts;
+  private final int[] peerPorts;
+  private final Child[] members;
+  private final Client client;
+
+  EtcdCluster(Path root, int size) throws IOException {
+    this.root = root;
+    this.size = size;
+    this.clientPorts = new int[size];
+    this.peerPorts = new int[size];
+    this.members = new Child[size];
+    for (int i = 0; i < size; i++) {
+      clientPorts[i] = freePort();
+      peerPorts[i] = freePort();
+    }
+    for (int i = 0; i < size; i++) {
+      start(i, "new");
+    }
+    this.client = Client.builder().endpoints(endpoints().toArray(String[]::new)).build();
+    Awaitility.await("etcd cluster answers")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              client.getKVClient().get(bytes("/health")).get(2, TimeUnit.SECONDS);
+              return true;
+            });
+  }
+
+  /** Whether an etcd binary is on the PATH. */
+  static boolean available() {
+    return System.getenv("PATH") != null
+        && java.util.Arrays.stream(System.getenv("PATH").split(":"))
+            .anyMatch(d -> Files.isExecutable(Path.of(d, "etcd")));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private String name(int i) {
+    return "m" + i;
+  }
+
+  /** Starts member i; {@code state} is {@code new} the first time, {@code existing} to rejoin. */
+  void start(int i, String state) throws IOException {
+    Path data = root.resolve(name(i));
+    Files.createDirectories(root);
+    String cluster =
+        IntStream.range(0, size)
+            .mapToObj(j -> name(j) + "=http://127.0.0.1:" + peerPorts[j])
+            .collect(Collectors.joining(","));
+    List<String> command = new ArrayList<>();
+    command.add("etcd");
+    command.addAll(
+        List.of(
+            "--name",
+            name(i),
+            "--data-dir",
+            data.toString(),
+            "--listen-client-urls",
+            "http://127.0.0.1:" + clientPorts[i],
+            "--advertise-client-urls",
+            "http://127.0.0.1:" + clientPorts[i],
+            "--listen-peer-urls",
+            "http://127.0.0.1:" + peerPorts[i],
+            "--initial-advertise-peer-urls",
+            "http://127.0.0.1:" + peerPorts[i],
+            "--initial-cluster",
+            cluster,
+            "--initial-cluster-state",
+            state,
+            "--initial-cluster-token",
+            "jsonmmap-agent-test"));
+    members[i] = Child.start("etcd-" + name(i), command);
+  }
+
+  /** SIGKILL member i and wait for it to exit. */
+  void kill(int i) {
+    members[i].kill();
+  }
+
+  List<String> endpoints() {
+    return IntStream.range(0, size).mapToObj(i -> "http://127.0.0.1:" + clientPorts[i]).toList();
+  }
+
+  /** Puts a value, retrying failures (a put during an election can fail); returns its revision. */
+  long put(String key, String value) {
+    long[] revision = {0};
+    Awaitility.await("put " + key)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              PutResponse response =
+                  client.getKVClient().put(bytes(key), bytes(value)).get(5, TimeUnit.SECONDS);
+              revision[0] = response.getHeader().getRevision();
+              return true;
+            });
+    return revision[0];
+  }
+
+  static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    for (Child member : members) {
+      if (member != null) {
+        member.close();
+      }
+    }
+  }
+}
