@@ -130,6 +130,55 @@ final class EtcdCluster implements AutoCloseable {
     return revision[0];
   }
 
+  /**
+   * A gauge from member i's Prometheus metrics (summed over its label sets), or -1 when the member
+   * does not answer; e.g. {@code etcd_debugging_mvcc_watch_stream_total}.
+   */
+  long metric(int i, String name) {
+    try {
+      String text =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://127.0.0.1:" + clientPorts[i] + "/metrics"))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      double sum = 0;
+      for (String line : text.split("\n")) {
+        if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+          sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return Math.round(sum);
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** The member that serves the most watch streams right now. */
+  int memberWithMostWatchStreams() {
+    int best = 0;
+    long most = -1;
+    for (int i = 0; i < size; i++) {
+      long streams = metric(i, "etcd_debugging_mvcc_watch_stream_total");
+      if (streams > most) {
+        most = streams;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** The process id of member i. */
+  long pid(int i) {
+    return members[i].pid();
+  }
+
   static ByteSequence bytes(String text) {
     return ByteSequence.from(text, StandardCharsets.UTF_8);
   }

@@ -177,11 +177,14 @@ class EtcdFleetIT {
     awaitAllReadersSee("\"n\":2");
     etcd.start(0, "existing");
 
-    // Another member dies (each agent's first endpoint differs, so one of them was on it).
-    etcd.kill(1);
+    // The member serving agents' watches dies: they start over on the others and miss nothing.
+    await().atMost(DEADLINE).until(() -> totalWatchStreams() >= HOSTS);
+    int watched = etcd.memberWithMostWatchStreams();
+    assertThat(etcd.metric(watched, "etcd_debugging_mvcc_watch_stream_total")).isPositive();
+    etcd.kill(watched);
     etcd.put(KEY, "{\"greeting\":\"hello\",\"n\":3}");
     awaitAllReadersSee("\"n\":3");
-    etcd.start(1, "existing");
+    etcd.start(watched, "existing");
 
     // An agent dies; etcd changes twice; the restarted agent catches up with one new version.
     Host host0 = hosts[0];
@@ -223,6 +226,14 @@ class EtcdFleetIT {
         .atMost(DEADLINE)
         .ignoreExceptions()
         .until(() -> host2.get("/actuator/health").contains("\"status\":\"UP\""));
+  }
+
+  private long totalWatchStreams() {
+    long total = 0;
+    for (int i = 0; i < 3; i++) {
+      total += Math.max(0, etcd.metric(i, "etcd_debugging_mvcc_watch_stream_total"));
+    }
+    return total;
   }
 
   private static void awaitReadersOf(Host host, String fragment) {
