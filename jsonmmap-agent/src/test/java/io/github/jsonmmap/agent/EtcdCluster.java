@@ -115,6 +115,19 @@ final class EtcdCluster implements AutoCloseable {
 
   /** Puts a value, retrying failures (a put during an election can fail); returns its revision. */
   long put(String key, String value) {
+    try {
+      return client
+          .getKVClient()
+          .put(bytes(key), bytes(value))
+          .get(5, TimeUnit.SECONDS)
+          .getHeader()
+          .getRevision();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      // Retried below: a put during an election can fail, or fail ambiguously.
+    }
     long[] revision = {0};
     Awaitility.await("put " + key)
         .atMost(Duration.ofSeconds(60))
