@@ -70,11 +70,14 @@ public final class DocumentPublisher {
     lastError = error;
     sourceUp = false;
     sourceReason = error.getMessage();
-    LOG.warn(
-        "source failed: source={} reason={} error=\"{}\"",
-        sourceKind,
-        error.reason(),
-        error.getMessage());
+    LOG.atWarn()
+        .addKeyValue("source", sourceKind)
+        .addKeyValue("reason", error.reason())
+        .log(
+            "source failed: source={} reason={} error=\"{}\"",
+            sourceKind,
+            error.reason(),
+            error.getMessage());
   }
 
   /**
@@ -114,12 +117,17 @@ public final class DocumentPublisher {
                   published.publishedAtMicros() - state.changedAtMicros())
               : System.nanoTime() - state.observedAtNanos();
       lagRecorder.accept(Math.max(0, lag));
-      LOG.info(
-          "published: version={} etcdRevision={} size={} source={}",
-          published.version(),
-          state.etcdRevision(),
-          published.size(),
-          sourceKind);
+      LOG.atInfo()
+          .addKeyValue("version", published.version())
+          .addKeyValue("etcdRevision", state.etcdRevision())
+          .addKeyValue("size", published.size())
+          .addKeyValue("source", sourceKind)
+          .log(
+              "published: version={} etcdRevision={} size={} source={}",
+              published.version(),
+              state.etcdRevision(),
+              published.size(),
+              sourceKind);
     } catch (JsonMmapException e) {
       pending = null;
       failed(e);
