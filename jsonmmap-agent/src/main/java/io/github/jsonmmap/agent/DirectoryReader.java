@@ -225,7 +225,7 @@ final class DirectoryReader {
     }
     ObjectNode result = JsonNodeFactory.instance.objectNode();
     new TreeMap<>(properties)
-        .forEach((k, v) -> Paths.set(file, result, String.valueOf(k), String.valueOf(v)));
+        .forEach((k, v) -> PropertyPaths.set(file, result, String.valueOf(k), String.valueOf(v)));
     return result;
   }
 

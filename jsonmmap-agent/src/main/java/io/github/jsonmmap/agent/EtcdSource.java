@@ -35,10 +35,10 @@ import tools.jackson.databind.node.ObjectNode;
  * string).
  *
  * <p>It reads everything once ({@code get}, linearizable), then watches from the next revision (no
- * polling). When the watch fails (a member dies, the connection drops, the revision was compacted)
- * it closes it and starts over with a fresh read, retrying with backoff until a quorum answers: the
- * read gives the whole state, so no change is missed, and the publisher publishes only what really
- * changed. Each state carries the highest etcd revision it reflects.
+ * polling). When the watch fails (a member dies or loses the quorum, the connection drops, the
+ * revision was compacted) it closes it and starts over with a fresh read, retrying with backoff
+ * until a quorum answers: the read gives the whole state, so no change is missed, and the publisher
+ * publishes only what really changed. Each state carries the highest etcd revision it reflects.
  *
  * <p>Callbacks run on jetcd's threads and one scheduler thread; state is guarded by this object.
  */
@@ -148,7 +148,9 @@ final class EtcdSource implements Source {
         values.clear();
         values.putAll(fresh);
         revision = readRevision;
-        WatchOption.Builder from = WatchOption.builder().withRevision(readRevision + 1);
+        // requireLeader: a member cut off from the quorum ends the watch instead of going quiet.
+        WatchOption.Builder from =
+            WatchOption.builder().withRevision(readRevision + 1).withRequireLeader(true);
         if (key != null) {
           watchers.add(client.getWatchClient().watch(bytes(key), from.build(), listener(gen)));
         }
@@ -231,6 +233,19 @@ final class EtcdSource implements Source {
       publisher.offer(new SourceDocument(document(), revision, 0, observed));
     } catch (JsonMmapException e) {
       publisher.failed(e);
+    } catch (RuntimeException e) {
+      // Never let an unexpected failure escape into jetcd's callback: it would end the watch.
+      publisher.failed(
+          new SourceException(
+              "error",
+              origin,
+              "cannot apply etcd state: source="
+                  + origin
+                  + " revision="
+                  + revision
+                  + " error="
+                  + e.getClass().getName(),
+              e));
     }
   }
 
@@ -257,7 +272,7 @@ final class EtcdSource implements Source {
         while (property.startsWith(".")) {
           property = property.substring(1);
         }
-        Paths.set(origin, root, property, propertyValue(name, e.getValue()));
+        PropertyPaths.set(origin, root, property, propertyValue(name, e.getValue()));
       }
     }
     return root;

@@ -5,9 +5,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Places a value at a dotted property name ({@code a.b.c}) in a document. Stateless. */
-final class Paths {
+final class PropertyPaths {
 
-  private Paths() {}
+  private PropertyPaths() {}
 
   static void set(Path origin, ObjectNode root, String name, String value) {
     set(origin, root, name, root.stringNode(value));
