@@ -209,9 +209,23 @@ class EtcdFleetIT {
     assertThat(host1.status()).contains("\"publishes\":0");
     assertThat(host1.reader.refresh().version()).isEqualTo(steady);
 
-    // Invalid JSON in etcd is rejected and reported, never published.
+    // A put of an unchanged value makes no version: of two puts, only the real change publishes.
+    long unchanged = host1.reader.refresh().version();
+    etcd.put(KEY, "{\"greeting\":\"bye\",\"n\":5}");
+    etcd.put(PREFIX + "feature/level", "4");
+    awaitAllReadersSee("\"level\":\"4\"");
+    assertThat(host1.reader.snapshot().version()).isEqualTo(unchanged + 1);
+
+    // Invalid JSON in etcd is rejected and reported, never published; so is a document past the
+    // nesting bound (the cost of taking it in stays bounded).
     Host host2 = hosts[2];
     long good = host2.reader.refresh().version();
+    etcd.put(KEY, "{\"deep\":" + "[".repeat(2000) + "]".repeat(2000) + "}");
+    await()
+        .atMost(DEADLINE)
+        .ignoreExceptions()
+        .until(() -> host2.status().contains("StreamConstraintsException"));
+    assertThat(host2.reader.refresh().version()).isEqualTo(good);
     etcd.put(KEY, "{\"greeting\":");
     await()
         .atMost(DEADLINE)
