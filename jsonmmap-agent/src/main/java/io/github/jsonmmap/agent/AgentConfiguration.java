@@ -14,7 +14,10 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the agent: the file, the publisher, the source, and a timer for standby take-over. */
@@ -45,16 +48,28 @@ class AgentConfiguration {
             .maxNestingDepth(file.options().maxNestingDepth())
             .maxDocumentLength(file.options().maxDocumentSize())
             .build();
-    return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).build())
+    // As strict as the core's own parser (duplicate keys, trailing tokens), and numbers kept
+    // exactly as written: 1.50 stays 1.50 on its way from the source to the readers.
+    return JsonMapper.builder(
+            JsonFactory.builder()
+                .streamReadConstraints(constraints)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build())
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
         .build();
   }
 
   @Bean
   DocumentPublisher jsonMmapAgentPublisher(
-      JsonMmapFile file, AgentProperties properties, ObjectProvider<MeterRegistry> registry) {
+      JsonMmapFile file,
+      AgentProperties properties,
+      JsonMapper mapper,
+      ObjectProvider<MeterRegistry> registry) {
     DocumentPublisher publisher =
         new DocumentPublisher(
-            file, properties.getSource().name().toLowerCase(java.util.Locale.ROOT));
+            file, properties.getSource().name().toLowerCase(java.util.Locale.ROOT), mapper);
     registry.ifAvailable(
         r -> {
           Timer lag =

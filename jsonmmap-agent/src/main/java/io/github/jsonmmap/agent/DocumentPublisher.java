@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -33,6 +35,7 @@ public final class DocumentPublisher {
 
   private final JsonMmapFile file;
   private final String sourceKind;
+  private final JsonMapper mapper;
   private final LongAdder errors = new LongAdder();
   private final LongAdder publishes = new LongAdder();
   private volatile LongConsumer lagRecorder = nanos -> {};
@@ -45,9 +48,14 @@ public final class DocumentPublisher {
   private volatile Instant lastPublishAt;
   private volatile JsonMmapException lastError;
 
-  public DocumentPublisher(JsonMmapFile file, String sourceKind) {
+  /**
+   * @param mapper reads the current version back to compare it with a new state; both go through it
+   *     as JSON text, so that a number compares equal to itself however the source built it
+   */
+  public DocumentPublisher(JsonMmapFile file, String sourceKind, JsonMapper mapper) {
     this.file = requireNonNull(file, "file");
     this.sourceKind = requireNonNull(sourceKind, "sourceKind");
+    this.mapper = requireNonNull(mapper, "mapper");
   }
 
   /** Receives the lag of every publish, in nanoseconds, from the source's change to the publish. */
@@ -91,9 +99,9 @@ public final class DocumentPublisher {
     }
     try {
       Snapshot current = file.snapshot();
-      ObjectNode currentContent = current.tree();
+      ObjectNode currentContent = (ObjectNode) mapper.readTree(current.bytes());
       currentContent.remove(METADATA_KEY);
-      ObjectNode content = state.document().deepCopy();
+      ObjectNode content = (ObjectNode) mapper.readTree(mapper.writeValueAsBytes(state.document()));
       content.remove(METADATA_KEY);
       if (current.version() > 0 && currentContent.equals(content)) {
         pending = null;
@@ -131,11 +139,25 @@ public final class DocumentPublisher {
     } catch (JsonMmapException e) {
       pending = null;
       failed(e);
+    } catch (JacksonException e) {
+      pending = null;
+      failed(
+          new SourceException(
+              "invalid",
+              file.path(),
+              "cannot compare documents: path="
+                  + file.path()
+                  + " error="
+                  + e.getClass().getSimpleName(),
+              e));
     }
   }
 
   private static long revisionOf(Snapshot current, SourceDocument state) {
-    JsonNode recorded = current.tree().path(METADATA_KEY).path("etcdRevision");
+    JsonNode recorded = current.node(METADATA_KEY + ".etcdRevision").orElse(null);
+    if (recorded == null) {
+      return state.etcdRevision();
+    }
     return recorded.isIntegralNumber() ? recorded.asLong() : state.etcdRevision();
   }
 

@@ -163,21 +163,23 @@ class DirectorySourceTest {
   void anEditThatChangesNothingAndARestartPublishNoVersion() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("config"));
     Path json = dir.resolve("app.json");
-    write(json, "{\"a\":1}");
+    write(json, "{\"a\":1,\"price\":1.50}");
+    write(dir.resolve("c.yaml"), "ratio: 0.25\n");
     Path file = tmp.resolve("app.jsonmmap");
 
     ConfigurableApplicationContext first = agent(dir, file);
     JsonMmapFile reader = reader(file);
     await().atMost(DEADLINE).until(() -> Integer.valueOf(1).equals(reader.refresh().get("a")));
+    assertThat(reader.snapshot().json()).contains("\"price\":1.50").contains("\"ratio\":0.25");
     long version = reader.snapshot().version();
 
-    write(json, "{ \"a\" : 1 }");
+    write(json, "{ \"a\" : 1, \"price\": 1.50 }");
     write(dir.resolve("b.properties"), "b.c=x\n");
     await().atMost(DEADLINE).until(() -> "x".equals(reader.refresh().get("b.c")));
     assertThat(reader.snapshot().version()).isEqualTo(version + 1);
     DocumentPublisher publisher = first.getBean(DocumentPublisher.class);
     long publishes = publisher.publishes();
-    write(json, "{\"a\":1}");
+    write(json, "{\"a\":1,\"price\":1.50}");
     Files.setLastModifiedTime(
         dir.resolve("b.properties"),
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
