@@ -119,7 +119,6 @@ final class EtcdSource implements Source {
       closeWatchers();
       gen = ++generation;
     }
-    long observed = System.nanoTime();
     try {
       Map<String, byte[]> fresh = new TreeMap<>();
       long readRevision;
@@ -141,6 +140,7 @@ final class EtcdSource implements Source {
           fresh.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes());
         }
       }
+      long observed = System.nanoTime();
       synchronized (this) {
         if (closed || gen != generation) {
           return;
