@@ -1,0 +1,161 @@
+package io.github.jsonmmap.agent;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+
+import io.github.jsonmmap.JsonMmapException;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Path;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows a directory ({@link DirectoryReader} says how it is read): a file event in it (a file
+ * edited in place, or Kubernetes' atomic swap of the {@code ..data} symlink) makes the agent read
+ * the whole directory again after a short settle time, and a fallback poll does so as well. A
+ * directory that cannot be read, or a file that is not valid (half-written), is reported and the
+ * last good version stays; the next event or poll tries again.
+ *
+ * <p>One thread of its own; {@link #close()} is safe from any thread.
+ */
+final class DirectorySource implements Source {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DirectorySource.class);
+
+  private final Path directory;
+  private final DirectoryReader reader;
+  private final DocumentPublisher publisher;
+  private final Duration settle;
+  private final Duration pollInterval;
+  private volatile boolean closed;
+  private WatchService watchService;
+  private Thread thread;
+
+  DirectorySource(
+      Path directory,
+      DirectoryReader reader,
+      DocumentPublisher publisher,
+      Duration settle,
+      Duration pollInterval) {
+    this.directory = directory.toAbsolutePath().normalize();
+    this.reader = reader;
+    this.publisher = publisher;
+    this.settle = settle;
+    this.pollInterval = pollInterval;
+  }
+
+  @Override
+  public String describe() {
+    return "directory:" + directory;
+  }
+
+  @Override
+  public synchronized void start() {
+    thread = new Thread(this::run, "jsonmmap-agent-directory");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    while (!closed) {
+      ensureWatching();
+      readOnce();
+      try {
+        WatchService ws = watchService;
+        if (ws == null) {
+          Thread.sleep(pollInterval.toMillis());
+          continue;
+        }
+        WatchKey key = ws.poll(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+        while (key != null) {
+          key.pollEvents();
+          if (!key.reset()) {
+            closeWatch();
+            break;
+          }
+          key = ws.poll(settle.toNanos(), TimeUnit.NANOSECONDS);
+        }
+      } catch (InterruptedException | ClosedWatchServiceException e) {
+        if (closed) {
+          return;
+        }
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void ensureWatching() {
+    if (watchService != null) {
+      return;
+    }
+    try {
+      WatchService ws = directory.getFileSystem().newWatchService();
+      try {
+        directory.register(ws, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+      } catch (IOException e) {
+        ws.close();
+        throw e;
+      }
+      watchService = ws;
+    } catch (IOException e) {
+      LOG.debug("cannot watch directory yet: path={} error={}", directory, e.toString());
+    }
+  }
+
+  private void closeWatch() {
+    WatchService ws = watchService;
+    watchService = null;
+    if (ws != null) {
+      try {
+        ws.close();
+      } catch (IOException e) {
+        LOG.debug("closing watch service: path={} error={}", directory, e.toString());
+      }
+    }
+  }
+
+  private void readOnce() {
+    long observed = System.nanoTime();
+    try {
+      DirectoryReader.Result result = reader.read(directory);
+      publisher.offer(new SourceDocument(result.document(), -1, result.newestMicros(), observed));
+    } catch (JsonMmapException e) {
+      publisher.failed(e);
+    } catch (RuntimeException e) {
+      publisher.failed(
+          new SourceException(
+              "error",
+              directory,
+              "cannot read source directory: path="
+                  + directory
+                  + " error="
+                  + e.getClass().getName(),
+              e));
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    closeWatch();
+    Thread t;
+    synchronized (this) {
+      t = thread;
+    }
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.github.jsonmmap.agent;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapOptions;
+import io.github.jsonmmap.Role;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A reader process for {@link AgentBenchIT}: prints {@code seen <seq> <epochMicros>} when it first
+ * has the document whose {@code seq} is that number. {@code mmap <file>} reads the host's jsonmmap
+ * file; {@code etcd <endpoints> <key>} watches etcd itself, as every process would without the
+ * agent.
+ */
+public final class BenchReader {
+
+  private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
+  private static long last = -1;
+
+  private BenchReader() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args[0].equals("mmap")) {
+      try (JsonMmapFile file =
+          JsonMmapFile.open(
+              JsonMmapOptions.builder(Path.of(args[1]))
+                  .role(Role.READER)
+                  .requireFile(true)
+                  .build())) {
+        file.addListener(change -> seen(change.current().json()));
+        seen(file.snapshot().json());
+        System.out.println("ready");
+        new CountDownLatch(1).await();
+      }
+    } else {
+      try (Client client = Client.builder().endpoints(args[1].split(",")).build()) {
+        ByteSequence key = ByteSequence.from(args[2], StandardCharsets.UTF_8);
+        client
+            .getWatchClient()
+            .watch(
+                key,
+                response ->
+                    response
+                        .getEvents()
+                        .forEach(
+                            e ->
+                                seen(e.getKeyValue().getValue().toString(StandardCharsets.UTF_8))));
+        seen(
+            client
+                .getKVClient()
+                .get(key)
+                .get()
+                .getKvs()
+                .get(0)
+                .getValue()
+                .toString(StandardCharsets.UTF_8));
+        System.out.println("ready");
+        new CountDownLatch(1).await();
+      }
+    }
+  }
+
+  private static synchronized void seen(String json) {
+    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    Matcher m = SEQ.matcher(json);
+    if (m.find()) {
+      long seq = Long.parseLong(m.group(1));
+      if (seq > last) {
+        last = seq;
+        System.out.println("seen " + seq + " " + now);
+      }
+    }
+  }
+}

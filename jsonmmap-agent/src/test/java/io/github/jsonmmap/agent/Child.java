@@ -1,0 +1,143 @@
+package io.github.jsonmmap.agent;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A child process (a JVM, or etcd) with its output lines collected as they arrive. {@link #close()}
+ * kills it (SIGKILL) if it still runs and waits for it to exit.
+ */
+final class Child implements AutoCloseable {
+
+  private final String name;
+  private final Process process;
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+
+  private Child(String name, Process process) {
+    this.name = name;
+    this.process = process;
+    pump(process.getInputStream());
+  }
+
+  static Child start(String name, List<String> command) {
+    try {
+      return new Child(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + name + ": " + command, e);
+    }
+  }
+
+  /** A JVM running a main class of the test class path. */
+  static Child jvm(String name, Class<?> main, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.add("-Xmx96m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-cp");
+    String surefire = System.getProperty("surefire.test.class.path");
+    command.add(
+        surefire != null && !surefire.isEmpty() ? surefire : System.getProperty("java.class.path"));
+    command.add(main.getName());
+    command.addAll(List.of(args));
+    return start(name, command);
+  }
+
+  static String java() {
+    String home = System.getProperty("jsonmmap.test.javaHome", System.getProperty("java.home"));
+    return Path.of(home, "bin", "java").toString();
+  }
+
+  private void pump(java.io.InputStream stream) {
+    Thread thread =
+        new Thread(
+            () -> {
+              try (BufferedReader reader =
+                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                lines.add("<pump failed: " + e + ">");
+              }
+            },
+            "pump-" + name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  List<String> lines() {
+    return lines;
+  }
+
+  boolean hasLine(String fragment) {
+    return lines.stream().anyMatch(l -> l.contains(fragment));
+  }
+
+  /** The lines that start with {@code prefix}. */
+  List<String> linesStartingWith(String prefix) {
+    return lines.stream().filter(l -> l.startsWith(prefix)).toList();
+  }
+
+  String lastLineStartingWith(String prefix) {
+    List<String> found = linesStartingWith(prefix);
+    return found.isEmpty() ? "" : found.get(found.size() - 1);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL, then wait for the exit. */
+  void kill() {
+    process.destroyForcibly();
+    waitFor(Duration.ofSeconds(30));
+  }
+
+  /** SIGTERM, then wait for the exit (SIGKILL after the deadline). */
+  void stop(Duration deadline) {
+    process.destroy();
+    if (!waitFor(deadline)) {
+      kill();
+    }
+  }
+
+  private boolean waitFor(Duration deadline) {
+    try {
+      return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  String tail(int n) {
+    List<String> copy = List.copyOf(lines);
+    return String.join("\n", copy.subList(Math.max(0, copy.size() - n), copy.size()));
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "(pid " + process.pid() + ")";
+  }
+}
