@@ -2,6 +2,7 @@ package io.github.jsonmmap.cli;
 
 import io.github.jsonmmap.FileInfo;
 import io.github.jsonmmap.FileInfo.SlotInfo;
+import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import java.io.PrintWriter;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(
@@ -53,8 +55,23 @@ final class InspectCommand implements Callable<Integer>, FileCommand {
     Open.requireRegularFile(file.toAbsolutePath().normalize(), false);
     FileInfo info =
         JsonMmapFile.inspect(Open.readerOptions(file.toAbsolutePath().normalize(), trust).build());
+    Optional<JsonNode> source = source(info);
     PrintWriter out = spec.commandLine().getOut();
-    out.println(json ? Json.pretty(toJson(info)) : text(info));
+    if (json) {
+      ObjectNode n = toJson(info);
+      source.ifPresent(node -> n.set("source", node));
+      out.println(Json.pretty(n));
+    } else {
+      String text = text(info);
+      out.println(
+          source
+              .map(
+                  node ->
+                      text
+                          + String.format(
+                              Locale.ROOT, "%n%-10s %s", "source", SafeText.of(Json.compact(node))))
+              .orElse(text));
+    }
     return ExitCodes.OK;
   }
 
@@ -141,6 +158,22 @@ final class InspectCommand implements Callable<Integer>, FileCommand {
     }
     b.setLength(b.length() - 1);
     return b.toString();
+  }
+
+  /**
+   * What the writer says the current version came from: the document's {@code _jsonmmap} object,
+   * which jsonmmap-agent writes (the etcd revision, for one). Empty when there is none or the
+   * current version cannot be read (the slot states say why).
+   */
+  private Optional<JsonNode> source(FileInfo info) {
+    if (!info.slots().get(info.currentSlot()).state().equals("current")) {
+      return Optional.empty();
+    }
+    try (JsonMmapFile reader = Open.reader(info.path(), trust)) {
+      return reader.snapshot().node("_jsonmmap").filter(JsonNode::isObject);
+    } catch (JsonMmapException e) {
+      return Optional.empty();
+    }
   }
 
   private static String writer(FileInfo info) {

@@ -51,6 +51,16 @@ class HeaderFactsIT {
   }
 
   @Test
+  void inspectShowsWhereTheCurrentVersionCameFromWhenTheWriterSaysSo() {
+    Path file = dir.resolve("app.json");
+    Fixture.create(file, "{\"a\":1,\"_jsonmmap\":{\"source\":\"etcd\",\"etcdRevision\":42}}");
+
+    assertThat(Cli.run(dir, "inspect", "app.json").ok())
+        .containsPattern("(?m)^source +\\{\"source\":\"etcd\",\"etcdRevision\":42\\}$");
+    assertThat(Cli.run(dir, "inspect", "app.json", "--json").ok()).contains("\"etcdRevision\": 42");
+  }
+
+  @Test
   void verifyRefusesAFileWhoseTwoSlotsHoldOneVersionWithTwoDocuments() throws IOException {
     Path file = dir.resolve("app.json");
     Fixture.create(file, "{\"a\":1}", "{\"a\":2}");
