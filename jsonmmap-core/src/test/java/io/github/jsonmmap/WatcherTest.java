@@ -69,19 +69,32 @@ class WatcherTest {
   @Test
   void nativeWatcherDeliversAChangeFromAnotherJvm() throws IOException {
     assumeNativeExpected();
-    assertReaderInChildSeesChanges(null, "inotify");
+    assertReaderInChildSeesChanges(List.of(), "inotify");
   }
 
   @Test
   void jdkFallbackIsUsedAndDeliversWhenNativeIsDisabledByTheSystemProperty() throws IOException {
-    assertReaderInChildSeesChanges("jdk", "jdk");
+    assertReaderInChildSeesChanges(List.of("-D" + Watcher.MECHANISM_PROPERTY + "=jdk"), "jdk");
   }
 
-  private void assertReaderInChildSeesChanges(String property, String expected) throws IOException {
+  @Test
+  void jdkFallbackIsUsedWhenJnaCannotLoadItsNativeLibrary() throws IOException {
+    // As on a noexec temp directory: JNA may neither unpack nor find libjnidispatch.
+    assertReaderInChildSeesChanges(
+        List.of(
+            "-Djna.nounpack=true",
+            "-Djna.nosys=true",
+            "-Djna.boot.library.path=" + dir.resolve("no-such-dir"),
+            "-Djna.tmpdir=" + dir.resolve("no-such-dir")),
+        "jdk");
+  }
+
+  private void assertReaderInChildSeesChanges(List<String> jvmArgs, String expected)
+      throws IOException {
     Path file = dir.resolve("shared.json");
     try (JsonMmapFile writer = JsonMmapFile.open(file, Role.WRITER)) {
       writer.set("greeting", "hello 0");
-      try (Child reader = Child.start(property, EventsReader.class, file.toString())) {
+      try (Child reader = Child.start(jvmArgs, EventsReader.class, file.toString())) {
         reader.awaitLine(l -> l.equals("mechanism " + expected));
         reader.awaitLine(l -> l.startsWith("ready "));
         for (int i = 1; i <= 5; i++) {
@@ -274,7 +287,7 @@ class WatcherTest {
     }
   }
 
-  /** A child JVM with an optional {@code -Djsonmmap.watcher=…}, killed and reaped on close. */
+  /** A child JVM with JVM options of the test's choosing, killed and reaped on close. */
   private static final class Child implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -300,14 +313,12 @@ class WatcherTest {
       pump.start();
     }
 
-    static Child start(String mechanism, Class<?> main, String... args) {
+    static Child start(List<String> jvmArgs, Class<?> main, String... args) {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx128m");
       command.add("-XX:+UseSerialGC");
-      if (mechanism != null) {
-        command.add("-D" + Watcher.MECHANISM_PROPERTY + "=" + mechanism);
-      }
+      command.addAll(jvmArgs);
       command.add("-cp");
       String surefire = System.getProperty("surefire.test.class.path");
       command.add(
