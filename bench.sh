@@ -6,6 +6,9 @@
 #   ./bench.sh --only PARTS        only these harness parts, comma-separated, of:
 #                                  steady (1 reader: every peer, the target run), steady-many,
 #                                  burst, cold (first changes of fresh readers), sizes, readers, idle
+#   ./bench.sh --peers PEERS       only these peers in steady, burst, cold and sizes, comma-separated:
+#                                  EVENTS, EVENTS_JDK, POLL, SPIN, REDIS, FILE, FLOOR
+#   ./bench.sh --sizes BYTES,...   the document sizes of the sizes part (default 1 KiB to 16 MiB)
 #   ./bench.sh --jmh REGEX|none    which JMH benchmarks run first (default: all of them)
 #
 # Needs a JDK 17+ and redis-server (installed from the distribution's packages when missing).
@@ -15,16 +18,20 @@ cd "$(dirname "$0")"
 
 QUICK=""
 ONLY=""
+PEERS=""
+SIZES=""
 JMH_FILTER='io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark'
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK="--quick"; shift ;;
     --only) ONLY="${2:?--only needs a list of parts}"; shift 2 ;;
+    --peers) PEERS="${2:?--peers needs a list of peers}"; shift 2 ;;
+    --sizes) SIZES="${2:?--sizes needs a list of byte counts}"; shift 2 ;;
     --jmh) JMH_FILTER="${2:?--jmh needs a regex or none}"; shift 2 ;;
-    *) echo "usage: $0 [--quick] [--only PARTS] [--jmh REGEX|none]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--only PARTS] [--peers PEERS] [--sizes BYTES,...] [--jmh REGEX|none]" >&2; exit 2 ;;
   esac
 done
-COMMAND="./bench.sh${QUICK:+ $QUICK}${ONLY:+ --only $ONLY}"
+COMMAND="./bench.sh${QUICK:+ $QUICK}${ONLY:+ --only $ONLY}${PEERS:+ --peers $PEERS}${SIZES:+ --sizes $SIZES}"
 if [[ "$JMH_FILTER" != 'io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark' ]]; then
   COMMAND="$COMMAND --jmh '$JMH_FILTER'"
 fi
@@ -57,4 +64,5 @@ fi
 
 echo "propagation, scale and idle harness ..." >&2
 java -Xms256m -Xmx3g -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK ${ONLY:+--only "$ONLY"} \
+  ${PEERS:+--peers "$PEERS"} ${SIZES:+--sizes "$SIZES"} \
   --out "$OUT" --jmh "$JMH_JSON" --command "$COMMAND"

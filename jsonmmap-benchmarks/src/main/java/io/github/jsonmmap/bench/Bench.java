@@ -22,9 +22,11 @@ import tools.jackson.databind.JsonNode;
  * idle cost), reads the JMH results of the same run, and writes {@code RESULTS.md} and the SVG
  * plots. {@code ./bench.sh [--quick]} runs JMH and then this.
  *
- * <p>Arguments: {@code [--quick] [--only PARTS] [--out DIR] [--jmh FILE] [--command TEXT]}, where
- * PARTS is a comma-separated subset of {@link #PARTS} (all by default) so that a shared machine
- * runs only what a question needs.
+ * <p>Arguments: {@code [--quick] [--only PARTS] [--peers PEERS] [--sizes BYTES,...] [--out DIR]
+ * [--jmh FILE] [--command TEXT]}, where PARTS is a comma-separated subset of {@link #PARTS} (all by
+ * default) so that a shared machine runs only what a question needs, {@code --peers} (names of
+ * {@link Peer}) limits the peers of the steady, burst and cold parts, and {@code --sizes} replaces
+ * the document sizes of the {@code sizes} part.
  */
 public final class Bench {
 
@@ -41,6 +43,8 @@ public final class Bench {
 
   private final boolean quick;
   private final Set<String> parts;
+  private final int[] sizeTargets;
+  private final List<Peer> peers;
   private final Path out;
   private final Path jmhJson;
   private final String command;
@@ -58,9 +62,18 @@ public final class Bench {
   private ZonedDateTime started;
   private Duration elapsed;
 
-  private Bench(boolean quick, Set<String> parts, Path out, Path jmhJson, String command) {
+  private Bench(
+      boolean quick,
+      Set<String> parts,
+      List<Peer> peers,
+      int[] sizeTargets,
+      Path out,
+      Path jmhJson,
+      String command) {
     this.quick = quick;
+    this.peers = peers;
     this.parts = parts;
+    this.sizeTargets = sizeTargets;
     this.out = out;
     this.jmhJson = jmhJson;
     this.command = command;
@@ -72,6 +85,10 @@ public final class Bench {
     Path jmh = null;
     String command = "java " + Bench.class.getName() + " " + String.join(" ", args);
     Set<String> parts = new LinkedHashSet<>(PARTS);
+    int[] sizeTargets = null;
+    List<Peer> peers =
+        List.of(
+            Peer.EVENTS, Peer.EVENTS_JDK, Peer.POLL, Peer.SPIN, Peer.REDIS, Peer.FILE, Peer.FLOOR);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -81,13 +98,18 @@ public final class Bench {
             throw new IllegalArgumentException("unknown part in " + parts + "; parts: " + PARTS);
           }
         }
+        case "--peers" ->
+            peers = java.util.Arrays.stream(args[++i].split(",")).map(Peer::valueOf).toList();
+        case "--sizes" ->
+            sizeTargets =
+                java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--out" -> out = Path.of(args[++i]);
         case "--jmh" -> jmh = Path.of(args[++i]);
         case "--command" -> command = args[++i];
         default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
       }
     }
-    new Bench(quick, parts, out, jmh, command).run();
+    new Bench(quick, parts, peers, sizeTargets, out, jmh, command).run();
   }
 
   private void run() throws Exception {
@@ -201,7 +223,10 @@ public final class Bench {
     int rounds = quick ? 1 : 3;
     Map<Peer, Propagation.Result> pooled = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
-      for (Peer peer : List.of(Peer.EVENTS, Peer.EVENTS_JDK, Peer.REDIS, Peer.FILE)) {
+      for (Peer peer : propagationPeers()) {
+        if (peer.spins() || peer == Peer.POLL) {
+          continue;
+        }
         Propagation.Result r = measure(propagation, Propagation.Spec.steady(peer, 1, 0, changes));
         pooled.merge(peer, r, Bench::pool);
       }
@@ -234,11 +259,13 @@ public final class Bench {
   private void runSizes(Propagation propagation, Path work)
       throws IOException, InterruptedException {
     int[] targets =
-        quick
-            ? new int[] {1 << 10, 64 << 10, 1 << 20}
-            : new int[] {
-              1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20
-            };
+        sizeTargets != null
+            ? sizeTargets
+            : quick
+                ? new int[] {1 << 10, 64 << 10, 1 << 20}
+                : new int[] {
+                  1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20
+                };
     for (int target : targets) {
       int iterations = (int) Math.max(5, Math.min(quick ? 100 : 400, (64L << 20) / target));
       SizeScan.Point point = SizeScan.measure(work, target, iterations);
@@ -261,6 +288,9 @@ public final class Bench {
       int warmup = large ? 2 : Math.max(3, changes / 4);
       String heap = target >= (4 << 20) ? "2g" : target >= (256 << 10) ? "512m" : "64m";
       for (Peer peer : new Peer[] {Peer.EVENTS, Peer.REDIS, Peer.FILE}) {
+        if (!peers.contains(peer)) {
+          continue;
+        }
         sizePropagation
             .computeIfAbsent(peer, p -> new ArrayList<>())
             .add(
@@ -285,9 +315,8 @@ public final class Bench {
     }
   }
 
-  private static List<Peer> propagationPeers() {
-    return List.of(
-        Peer.EVENTS, Peer.EVENTS_JDK, Peer.POLL, Peer.SPIN, Peer.REDIS, Peer.FILE, Peer.FLOOR);
+  private List<Peer> propagationPeers() {
+    return peers;
   }
 
   static String us(Histogram h, double percentile) {
