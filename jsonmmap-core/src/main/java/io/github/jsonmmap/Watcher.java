@@ -153,6 +153,11 @@ final class Watcher {
     return events.mechanism();
   }
 
+  /** The watcher thread, once a target has registered (tests). */
+  synchronized Thread thread() {
+    return thread;
+  }
+
   synchronized void register(Target target) {
     if (closed) {
       throw new IllegalStateException("watcher closed");

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,6 +194,27 @@ class WatcherTest {
     await().atMost(DEADLINE).until(() -> fast.ticks.get() >= 3);
     watcher.unregister(fast);
     assertThat(slow.ticks.get()).isZero();
+  }
+
+  @Test
+  void idleTicksAllocateNothingOnTheWatcherThread() throws IOException {
+    Watcher watcher = watcher("auto");
+    Probe probe =
+        new Probe(Files.createFile(dir.resolve("tick.json")), TimeUnit.MILLISECONDS.toNanos(1));
+    watcher.register(probe);
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() >= 200);
+    Assumptions.assumeTrue(
+        ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        "this JVM does not count allocated bytes per thread");
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = watcher.thread().getId();
+    long before = threads.getThreadAllocatedBytes(id);
+    int ticksBefore = probe.ticks.get();
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() >= ticksBefore + 500);
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+    // 500 ticks (waits included) with even one small object each would be 8 KiB or more.
+    assertThat(allocated).as("bytes allocated by the watcher over 500 idle ticks").isLessThan(1024);
   }
 
   @ParameterizedTest
