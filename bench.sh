@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
-# Runs every jsonmmap benchmark and writes docs/benchmarks/RESULTS.md and the SVG plots.
+# Runs the jsonmmap benchmarks and writes docs/benchmarks/RESULTS.md and the SVG plots.
 #
-#   ./bench.sh           the full run (about 15 minutes)
-#   ./bench.sh --quick   small counts and a 5 s idle window, for a first look (about 4 minutes)
+#   ./bench.sh                     everything (about 25 minutes on 2 cores)
+#   ./bench.sh --quick             small counts and a 5 s idle window, for a first look
+#   ./bench.sh --only PARTS        only these harness parts, comma-separated, of:
+#                                  steady (1 reader: every peer, the target run), steady-many,
+#                                  burst, cold (first changes of fresh readers), sizes, readers, idle
+#   ./bench.sh --peers PEERS       only these peers in steady, burst, cold and sizes, comma-separated:
+#                                  EVENTS, EVENTS_JDK, POLL, SPIN, REDIS, FILE, FLOOR
+#   ./bench.sh --sizes BYTES,...   the document sizes of the sizes part (default 1 KiB to 16 MiB)
+#   ./bench.sh --jmh REGEX|none    which JMH benchmarks run first (default: all of them)
 #
 # Needs a JDK 17+ and redis-server (installed from the distribution's packages when missing).
+# Builds in the reactor (package, never install), so it uses this checkout's modules.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 QUICK=""
-if [[ "${1:-}" == "--quick" ]]; then
-  QUICK="--quick"
-elif [[ -n "${1:-}" ]]; then
-  echo "usage: $0 [--quick]" >&2
-  exit 2
+ONLY=""
+PEERS=""
+SIZES=""
+JMH_FILTER='io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark'
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK="--quick"; shift ;;
+    --only) ONLY="${2:?--only needs a list of parts}"; shift 2 ;;
+    --peers) PEERS="${2:?--peers needs a list of peers}"; shift 2 ;;
+    --sizes) SIZES="${2:?--sizes needs a list of byte counts}"; shift 2 ;;
+    --jmh) JMH_FILTER="${2:?--jmh needs a regex or none}"; shift 2 ;;
+    *) echo "usage: $0 [--quick] [--only PARTS] [--peers PEERS] [--sizes BYTES,...] [--jmh REGEX|none]" >&2; exit 2 ;;
+  esac
+done
+COMMAND="./bench.sh${QUICK:+ $QUICK}${ONLY:+ --only $ONLY}${PEERS:+ --peers $PEERS}${SIZES:+ --sizes $SIZES}"
+if [[ "$JMH_FILTER" != 'io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark' ]]; then
+  COMMAND="$COMMAND --jmh '$JMH_FILTER'"
 fi
-COMMAND="./bench.sh${QUICK:+ $QUICK}"
 
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "installing redis-server ..." >&2
@@ -26,22 +45,24 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 echo "building ..." >&2
-./mvnw -q -B -pl jsonmmap-core,jsonmmap-spring-boot-starter -am install -DskipTests -Dspotless.check.skip=true
-./mvnw -q -B -f jsonmmap-benchmarks/pom.xml package -DskipTests -Dspotless.check.skip=true
+./mvnw -q -B -pl jsonmmap-benchmarks -am package -DskipTests -Dspotless.check.skip=true
 JAR=jsonmmap-benchmarks/target/benchmarks.jar
 OUT=docs/benchmarks
 mkdir -p "$OUT" jsonmmap-benchmarks/target
 JMH_JSON=jsonmmap-benchmarks/target/jmh-result.json
+rm -f "$JMH_JSON"
 
-if [[ -n "$QUICK" ]]; then
-  JMH_OPTS=(-f 1 -wi 2 -w 300ms -i 3 -r 300ms)
-else
-  JMH_OPTS=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+if [[ "$JMH_FILTER" != none ]]; then
+  if [[ -n "$QUICK" ]]; then
+    JMH_OPTS=(-f 1 -wi 2 -w 300ms -i 3 -r 300ms)
+  else
+    JMH_OPTS=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+  fi
+  echo "JMH ..." >&2
+  java -jar "$JAR" "${JMH_OPTS[@]}" -rf json -rff "$JMH_JSON" "$JMH_FILTER"
 fi
-echo "JMH ..." >&2
-java -jar "$JAR" "${JMH_OPTS[@]}" -rf json -rff "$JMH_JSON" \
-  'io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark'
 
 echo "propagation, scale and idle harness ..." >&2
-java -Xms256m -Xmx3g -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK \
+java -Xms256m -Xmx3g -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK ${ONLY:+--only "$ONLY"} \
+  ${PEERS:+--peers "$PEERS"} ${SIZES:+--sizes "$SIZES"} \
   --out "$OUT" --jmh "$JMH_JSON" --command "$COMMAND"

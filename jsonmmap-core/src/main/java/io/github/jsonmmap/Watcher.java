@@ -1,30 +1,32 @@
 package io.github.jsonmmap;
 
-import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
-import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
-import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
-import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
-
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one watcher thread of the JVM, however many files are open. It waits on a {@link
- * WatchService} for the directories of registered files (the writer bumps a file's modification
- * time after each publish) and, every poll interval of each file, checks it regardless: the
- * fallback for file systems and platforms without events, and the time to notice a deleted or
- * replaced file.
+ * The one watcher thread of the JVM, however many files are open. It waits for events in the
+ * directories of registered files (the writer bumps a file's modification time after each publish)
+ * and calls {@link Target#onEvent()} for the files they name, on that same thread; and, every poll
+ * interval of each file, calls {@link Target#onTick()} regardless: the fallback for file systems
+ * and platforms without events, and the time to notice a deleted or replaced file.
+ *
+ * <p>On 64-bit Linux the thread reads inotify itself ({@link InotifyEvents}): one wake-up per
+ * change. Elsewhere, when JNA cannot load, or with {@code -Djsonmmap.watcher=jdk}, it waits on the
+ * JDK {@code WatchService} ({@link JdkEvents}); with neither, on the fallback poll alone. The
+ * choice is logged once at INFO.
+ *
+ * <p>The thread survives whatever a target throws, {@link Error}s included: it logs and goes on.
+ * When idle it wakes only for the poll ticks that are due and allocates nothing of its own.
  *
  * <p>Thread-safe: files register and unregister from any thread.
  */
@@ -32,10 +34,13 @@ final class Watcher {
 
   private static final System.Logger LOG = System.getLogger(Watcher.class.getName());
 
-  /** How long the thread sleeps at most when nothing is registered or due. */
-  private static final long IDLE_MILLIS = 1000;
+  /** System property choosing the event source: {@code auto} (the default) or {@code jdk}. */
+  static final String MECHANISM_PROPERTY = "jsonmmap.watcher";
 
-  private static final Watcher INSTANCE = new Watcher();
+  /** The shortest wait between two passes, so a slow target cannot make the thread spin. */
+  private static final long MIN_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+
+  private static final Watcher INSTANCE = new Watcher(System.getProperty(MECHANISM_PROPERTY));
 
   /** What the watcher calls on a registered file. */
   interface Target {
@@ -52,149 +57,314 @@ final class Watcher {
     void onTick();
   }
 
-  private final Map<Target, long[]> targets = new ConcurrentHashMap<>();
-  private final Map<Path, WatchKey> keys = new HashMap<>();
-  private final Map<Path, Integer> keyUsers = new HashMap<>();
-  private WatchService service;
+  /** A registered target and the watcher thread's bookkeeping for it. */
+  private static final class Entry {
+    final Target target;
+    final Path dir;
+    final String name;
+    final boolean events;
+    final long intervalNanos;
+
+    /** Watcher thread only after registration (published by the volatile entries array). */
+    long due;
+
+    /** Watcher thread only: an event named the file since the last dispatch. */
+    boolean pending;
+
+    Entry(Target target) {
+      this.target = target;
+      Path absolute = target.path().toAbsolutePath();
+      this.dir = absolute.getParent();
+      this.name = String.valueOf(absolute.getFileName());
+      this.events = target.wantsEvents();
+      this.intervalNanos = target.pollIntervalNanos();
+      this.due = System.nanoTime() + intervalNanos;
+    }
+  }
+
+  private final Sink sink = new Sink();
+
+  /** Copy-on-write under this, so the thread iterates without a lock or an iterator. */
+  private volatile Entry[] entries = new Entry[0];
+
+  // Guarded by this.
+  private final Map<Path, Integer> dirUsers = new HashMap<>();
+  private final Set<Path> watched = new HashSet<>();
   private Thread thread;
+  private boolean closed;
+
+  /** Replaced only by the watcher thread, when the current one fails. */
+  private volatile DirectoryEvents events;
 
   static Watcher instance() {
     return INSTANCE;
   }
 
-  synchronized void register(Target target) {
-    targets.put(target, new long[] {System.nanoTime() + target.pollIntervalNanos()});
-    if (target.wantsEvents()) {
-      watchDirectory(target.path().getParent());
+  /**
+   * A watcher of its own (tests; the JVM-wide one is {@link #instance()}).
+   *
+   * @param mechanism {@code jdk} for the JDK WatchService, anything else (or null) for inotify
+   *     where it loads
+   */
+  Watcher(String mechanism) {
+    this.events = open(mechanism);
+  }
+
+  private static DirectoryEvents open(String mechanism) {
+    String wanted = mechanism == null ? "auto" : mechanism.trim().toLowerCase(Locale.ROOT);
+    if (!wanted.equals("auto") && !wanted.equals("jdk")) {
+      LOG.log(
+          Level.WARNING,
+          "jsonmmap watcher: unknown {0}={1}, using auto",
+          MECHANISM_PROPERTY,
+          mechanism);
+      wanted = "auto";
     }
+    String why = MECHANISM_PROPERTY + "=jdk";
+    if (wanted.equals("auto")) {
+      try {
+        DirectoryEvents inotify = InotifyEvents.open();
+        LOG.log(Level.INFO, "jsonmmap watcher: native inotify, read on the watcher thread");
+        return inotify;
+      } catch (LinkageError | RuntimeException e) {
+        why = "native inotify unavailable: " + e;
+      }
+    }
+    return jdkOrPolling(why);
+  }
+
+  private static DirectoryEvents jdkOrPolling(String why) {
+    try {
+      DirectoryEvents jdk = new JdkEvents(FileSystems.getDefault().newWatchService());
+      LOG.log(Level.INFO, "jsonmmap watcher: JDK WatchService ({0})", why);
+      return jdk;
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          Level.INFO,
+          "jsonmmap watcher: fallback poll only ({0}; no WatchService: {1})",
+          why,
+          e.toString());
+      return new PollOnlyEvents();
+    }
+  }
+
+  /** {@code inotify}, {@code jdk} or {@code poll}: what the thread waits on now. */
+  String mechanism() {
+    return events.mechanism();
+  }
+
+  /** The watcher thread, once a target has registered (tests). */
+  synchronized Thread thread() {
+    return thread;
+  }
+
+  synchronized void register(Target target) {
+    if (closed) {
+      throw new IllegalStateException("watcher closed");
+    }
+    for (Entry e : entries) {
+      if (e.target == target) {
+        return;
+      }
+    }
+    Entry entry = new Entry(target);
+    if (entry.events) {
+      dirUsers.merge(entry.dir, 1, Integer::sum);
+      ensureWatched(entry.dir);
+    }
+    Entry[] next = Arrays.copyOf(entries, entries.length + 1);
+    next[next.length - 1] = entry;
+    entries = next;
     if (thread == null) {
       thread = new Thread(this::run, "jsonmmap-watcher");
       thread.setDaemon(true);
+      thread.setUncaughtExceptionHandler(
+          (t, e) -> LOG.log(Level.ERROR, "jsonmmap watcher thread died", e));
       thread.start();
+    } else {
+      events.wakeup();
     }
-    notifyAll();
   }
 
   synchronized void unregister(Target target) {
-    if (targets.remove(target) != null && target.wantsEvents()) {
-      Path dir = target.path().getParent();
-      Integer users = keyUsers.get(dir);
-      if (users != null && users <= 1) {
-        keyUsers.remove(dir);
-        WatchKey key = keys.remove(dir);
-        if (key != null) {
-          key.cancel();
+    Entry[] current = entries;
+    for (int i = 0; i < current.length; i++) {
+      if (current[i].target == target) {
+        Entry entry = current[i];
+        Entry[] next = new Entry[current.length - 1];
+        System.arraycopy(current, 0, next, 0, i);
+        System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+        entries = next;
+        if (entry.events) {
+          int users = dirUsers.merge(entry.dir, -1, Integer::sum);
+          if (users <= 0) {
+            dirUsers.remove(entry.dir);
+            watched.remove(entry.dir);
+            events.unwatch(entry.dir);
+          }
         }
-      } else if (users != null) {
-        keyUsers.put(dir, users - 1);
+        if (!closed) {
+          events.wakeup();
+        }
+        return;
       }
     }
   }
 
-  /** Registers a directory once; retried on every tick while it does not exist yet. */
-  private void watchDirectory(Path dir) {
-    keyUsers.merge(dir, 1, Integer::sum);
-    ensureWatched(dir);
+  /**
+   * Stops the thread (only watchers of their own; the JVM-wide one runs as long as the JVM).
+   *
+   * @return whether the thread ended within the timeout
+   */
+  boolean close(Duration timeout) throws InterruptedException {
+    Thread running;
+    synchronized (this) {
+      closed = true;
+      running = thread;
+      events.wakeup();
+    }
+    if (running == null) {
+      events.close();
+      return true;
+    }
+    // A JDK WatchService wait ends on an interrupt; inotify's poll(2) on the eventfd write above.
+    running.interrupt();
+    running.join(timeout.toMillis());
+    return !running.isAlive();
   }
 
+  /** Watches a directory once; retried on every tick while it cannot be watched. */
   private synchronized void ensureWatched(Path dir) {
-    if (keys.containsKey(dir) || !keyUsers.containsKey(dir)) {
-      return;
+    if (!closed && dirUsers.containsKey(dir) && !watched.contains(dir) && events.watch(dir)) {
+      watched.add(dir);
     }
-    try {
-      if (service == null) {
-        service = FileSystems.getDefault().newWatchService();
-      }
-      keys.put(dir, dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE));
-    } catch (IOException | UnsupportedOperationException e) {
-      LOG.log(Level.DEBUG, "no file events for {0}, polling only: {1}", dir, e.toString());
-    }
+  }
+
+  private synchronized boolean isClosed() {
+    return closed;
   }
 
   private void run() {
-    while (true) {
-      try {
-        long waitNanos = runDueTicks();
-        WatchService ws;
-        synchronized (this) {
-          ws = service;
-        }
-        if (ws == null) {
-          synchronized (this) {
-            if (service == null) {
-              TimeUnit.NANOSECONDS.timedWait(this, waitNanos);
-            }
-          }
-          continue;
-        }
-        WatchKey key = ws.poll(waitNanos, TimeUnit.NANOSECONDS);
-        while (key != null) {
-          dispatch(key);
-          key = ws.poll();
-        }
-      } catch (InterruptedException e) {
-        // Nothing interrupts this daemon thread on purpose; keep watching.
-      } catch (ClosedWatchServiceException e) {
-        synchronized (this) {
-          service = null;
-          keys.clear();
-        }
-      } catch (RuntimeException | Error e) {
-        LOG.log(Level.WARNING, "jsonmmap watcher: unexpected failure, continuing", e);
-      }
-    }
-  }
-
-  private void dispatch(WatchKey key) {
-    Path dir = (Path) key.watchable();
-    List<WatchEvent<?>> events = key.pollEvents();
-    key.reset();
-    boolean all = false;
-    java.util.Set<Path> names = new java.util.HashSet<>();
-    for (WatchEvent<?> event : events) {
-      if (event.kind() == OVERFLOW) {
-        all = true;
-      } else if (event.context() instanceof Path name) {
-        names.add(name);
-      }
-    }
-    for (Target target : targets.keySet()) {
-      Path path = target.path();
-      // A polling or spinning handle ignores events even when another handle watches its directory.
-      if (target.wantsEvents()
-          && dir.equals(path.getParent())
-          && (all || names.contains(path.getFileName()))) {
-        safely(target::onEvent);
-      }
-    }
-  }
-
-  /** Runs the ticks that are due and returns how long to wait for the next one. */
-  private long runDueTicks() {
-    long now = System.nanoTime();
-    long next = now + TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
-    for (Map.Entry<Target, long[]> e : targets.entrySet()) {
-      Target target = e.getKey();
-      long[] due = e.getValue();
-      if (now - due[0] >= 0) {
-        if (target.wantsEvents()) {
-          ensureWatched(target.path().getParent());
-        }
-        safely(target::onTick);
-        due[0] = System.nanoTime() + target.pollIntervalNanos();
-      }
-      if (due[0] - next < 0) {
-        next = due[0];
-      }
-    }
-    return Math.max(TimeUnit.MICROSECONDS.toNanos(100), next - System.nanoTime());
-  }
-
-  private static void safely(Runnable action) {
     try {
-      action.run();
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "jsonmmap watcher: check failed", e);
+      while (!isClosed()) {
+        try {
+          long waitNanos = runDueTicks();
+          events.await(waitNanos, sink);
+          dispatchPending();
+        } catch (InterruptedException e) {
+          // Only close() interrupts; the loop condition says whether to stop.
+        } catch (Throwable t) { // the one thread must outlive any failure it can
+          failed(t);
+        }
+      }
+    } finally {
+      events.close();
+    }
+  }
+
+  /** The event source itself failed: log it and carry on with the next one down. */
+  private void failed(Throwable t) {
+    try {
+      DirectoryEvents failed = events;
+      String mechanism = failed.mechanism();
+      LOG.log(Level.WARNING, "jsonmmap watcher: " + mechanism + " events failed, falling back", t);
+      DirectoryEvents next =
+          mechanism.equals("inotify")
+              ? jdkOrPolling("inotify failed: " + t)
+              : mechanism.equals("jdk") ? new PollOnlyEvents() : failed;
+      if (next != failed) {
+        synchronized (this) {
+          events = next;
+          watched.clear();
+          for (Path dir : dirUsers.keySet()) {
+            ensureWatched(dir);
+          }
+        }
+        failed.close();
+      }
+      // Whatever was missed, the targets look now.
+      sink.overflow();
+    } catch (Throwable again) { // logging itself may fail (out of memory)
+      return;
+    }
+  }
+
+  /** Runs the ticks that are due; returns how long to wait for the next one, or -1 for none. */
+  private long runDueTicks() {
+    Entry[] current = entries;
+    if (current.length == 0) {
+      return -1;
+    }
+    long now = System.nanoTime();
+    long next = Long.MAX_VALUE;
+    for (Entry entry : current) {
+      if (now - entry.due >= 0) {
+        if (entry.events) {
+          ensureWatched(entry.dir);
+        }
+        safely(entry.target, false);
+        entry.due = System.nanoTime() + entry.intervalNanos;
+      }
+      if (next == Long.MAX_VALUE || entry.due - next < 0) {
+        next = entry.due;
+      }
+    }
+    return Math.max(MIN_WAIT_NANOS, next - System.nanoTime());
+  }
+
+  private void dispatchPending() {
+    for (Entry entry : entries) {
+      if (entry.pending) {
+        entry.pending = false;
+        safely(entry.target, true);
+      }
+    }
+  }
+
+  private static void safely(Target target, boolean event) {
+    try {
+      if (event) {
+        target.onEvent();
+      } else {
+        target.onTick();
+      }
+    } catch (Throwable t) { // a target's Error must not stop the others
+      try {
+        LOG.log(Level.WARNING, "jsonmmap watcher: check of " + target.path() + " failed", t);
+      } catch (Throwable ignored) { // nothing left to report with
+        return;
+      }
+    }
+  }
+
+  /** Marks the targets that events name; watcher thread only. */
+  private final class Sink implements DirectoryEvents.Sink {
+    @Override
+    public void changed(Path dir, String name) {
+      for (Entry entry : entries) {
+        if (entry.events && entry.name.equals(name) && entry.dir.equals(dir)) {
+          entry.pending = true;
+        }
+      }
+    }
+
+    @Override
+    public void overflow() {
+      for (Entry entry : entries) {
+        entry.pending |= entry.events;
+      }
+    }
+
+    @Override
+    public void lost(Path dir) {
+      synchronized (Watcher.this) {
+        watched.remove(dir);
+      }
+      for (Entry entry : entries) {
+        if (entry.events && entry.dir.equals(dir)) {
+          entry.pending = true;
+        }
+      }
     }
   }
 }

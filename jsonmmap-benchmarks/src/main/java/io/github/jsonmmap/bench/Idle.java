@@ -21,12 +21,33 @@ import java.util.Map;
  */
 final class Idle {
 
-  /** One idle reader: the mode and its poll interval, and the CPU it used over the window. */
-  record Sample(Peer peer, String setting, long cpuNanos, Duration window) {
+  /**
+   * One idle reader: the mode and its poll interval, and the CPU it used over the window: the whole
+   * process from {@code /proc/<pid>/stat} (10 ms ticks), its threads from their {@code schedstat}
+   * (nanoseconds), and jsonmmap's watcher thread alone.
+   */
+  record Sample(
+      Peer peer,
+      String setting,
+      long cpuNanos,
+      long threadsNanos,
+      long watcherNanos,
+      Duration window) {
     double percentOfCore() {
       return 100.0 * cpuNanos / window.toNanos();
     }
+
+    double threadsPercentOfCore() {
+      return 100.0 * threadsNanos / window.toNanos();
+    }
+
+    double watcherPercentOfCore() {
+      return 100.0 * watcherNanos / window.toNanos();
+    }
   }
+
+  /** The watcher thread's name as the kernel keeps it (15 characters). */
+  static final String WATCHER_THREAD = "jsonmmap-watche";
 
   private Idle() {}
 
@@ -43,6 +64,13 @@ final class Idle {
       writer.publish(BenchDocs.root(0, 0, BenchDocs.items(1024)));
       start(children, "BASELINE|-", Peer.BASELINE, "-", dir, 0);
       start(children, "EVENTS|fallback poll 1s (default)", Peer.EVENTS, mmap.toString(), dir, 0);
+      start(
+          children,
+          "EVENTS_JDK|fallback poll 1s (default)",
+          Peer.EVENTS_JDK,
+          mmap.toString(),
+          dir,
+          0);
       start(children, "POLL|poll 1ms", Peer.POLL, mmap.toString(), dir, 1000);
       start(children, "POLL|poll 1s (default)", Peer.POLL, mmap.toString(), dir, 1_000_000);
       start(children, "SPIN|-", Peer.SPIN, mmap.toString(), dir, 0);
@@ -53,17 +81,25 @@ final class Idle {
       }
       // Let start-up work (class loading, JIT) finish before the window opens.
       Thread.sleep(3000);
-      Map<String, Long> before = new LinkedHashMap<>();
+      Map<String, long[]> before = new LinkedHashMap<>();
       for (Map.Entry<String, Propagation.Child> e : children.entrySet()) {
-        before.put(e.getKey(), ProcStat.cpuNanos(e.getValue().pid()));
+        before.put(e.getKey(), cpu(e.getValue().pid()));
       }
       long t0 = System.nanoTime();
       Thread.sleep(window.toMillis());
       Duration actual = Duration.ofNanos(System.nanoTime() - t0);
       for (Map.Entry<String, Propagation.Child> e : children.entrySet()) {
-        long used = ProcStat.cpuNanos(e.getValue().pid()) - before.get(e.getKey());
+        long[] end = cpu(e.getValue().pid());
+        long[] start = before.get(e.getKey());
         String[] key = e.getKey().split("\\|");
-        samples.add(new Sample(Peer.valueOf(key[0]), key[1], used, actual));
+        samples.add(
+            new Sample(
+                Peer.valueOf(key[0]),
+                key[1],
+                end[0] - start[0],
+                end[1] - start[1],
+                end[2] - start[2],
+                actual));
       }
       for (Propagation.Child child : children.values()) {
         child.stop();
@@ -75,6 +111,14 @@ final class Idle {
       Propagation.deleteRecursively(dir);
     }
     return samples;
+  }
+
+  private static long[] cpu(long pid) throws IOException {
+    return new long[] {
+      ProcStat.cpuNanos(pid),
+      ProcStat.threadCpuNanos(pid, null),
+      ProcStat.threadCpuNanos(pid, WATCHER_THREAD)
+    };
   }
 
   private static void start(

@@ -1,9 +1,13 @@
 package io.github.jsonmmap.bench;
 
+import java.util.List;
+
 /** What carries a change from the writer process to the readers. */
 enum Peer {
-  /** jsonmmap, readers in {@code WatchMode.EVENTS} (mtime bump + WatchService, 1 s fallback). */
-  EVENTS("jsonmmap events", "#1f77b4", true),
+  /** jsonmmap, readers in {@code WatchMode.EVENTS}: mtime bump, inotify read natively, 1 s poll. */
+  EVENTS("jsonmmap events (inotify)", "#1f77b4", true),
+  /** The same with {@code -Djsonmmap.watcher=jdk}: the JDK WatchService fallback. */
+  EVENTS_JDK("jsonmmap events (JDK WatchService)", "#9edae5", true),
   /** jsonmmap, readers in {@code WatchMode.POLL} (1 ms poll interval in the propagation runs). */
   POLL("jsonmmap poll", "#17becf", true),
   /** jsonmmap, readers in {@code WatchMode.SPIN}: a thread spins on the header. */
@@ -37,6 +41,11 @@ enum Peer {
 
   boolean isJsonmmap() {
     return jsonmmap;
+  }
+
+  /** JVM options of this peer's reader processes. */
+  List<String> jvmArgs() {
+    return this == EVENTS_JDK ? List.of("-Djsonmmap.watcher=jdk") : List.of();
   }
 
   /** Whether each reader of this peer busy-spins a core (so only one reader runs on this box). */

@@ -1,10 +1,15 @@
 package io.github.jsonmmap.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** CPU time of a process from {@code /proc/<pid>/stat} (Linux only). */
+/**
+ * CPU time of a process from {@code /proc} (Linux only): {@code stat} in clock ticks, or the
+ * scheduler's nanosecond {@code schedstat} of each of its threads.
+ */
 final class ProcStat {
 
   private static final long TICK_NANOS = 1_000_000_000L / clockTicksPerSecond();
@@ -19,6 +24,33 @@ final class ProcStat {
     // fields[0] is field 3 (state): utime is field 14, stime field 15.
     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     return ticks * TICK_NANOS;
+  }
+
+  /**
+   * CPU time of the live threads of a process, in nanoseconds, from each thread's {@code schedstat}
+   * (time on CPU as the scheduler counts it: no 10 ms tick rounding).
+   *
+   * @param threadPrefix only threads whose name starts with this (at most 15 characters as the
+   *     kernel keeps it), or null for all
+   */
+  static long threadCpuNanos(long pid, String threadPrefix) throws IOException {
+    long sum = 0;
+    try (DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks) {
+        try {
+          if (threadPrefix != null
+              && !Files.readString(task.resolve("comm")).trim().startsWith(threadPrefix)) {
+            continue;
+          }
+          String schedstat = Files.readString(task.resolve("schedstat")).trim();
+          sum += Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
+        } catch (NoSuchFileException e) {
+          // The thread ended between the listing and the read.
+        }
+      }
+    }
+    return sum;
   }
 
   /** USER_HZ: 100 on every Linux build that matters; asked of getconf when available. */

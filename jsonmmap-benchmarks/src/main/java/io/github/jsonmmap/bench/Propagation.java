@@ -212,7 +212,8 @@ final class Propagation {
 
   private Publisher publisher(Peer peer, Path dir, int docBytes) throws IOException {
     return switch (peer) {
-      case EVENTS, POLL, SPIN -> new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes);
+      case EVENTS, EVENTS_JDK, POLL, SPIN ->
+          new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes);
       case REDIS -> new RedisPublisher(requireRedis().port());
       case FILE -> new FilePublisher(dir.resolve("config.json"));
       case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"));
@@ -390,6 +391,8 @@ final class Propagation {
         throws IOException {
       Path out = base.resolveSibling(base.getFileName() + ".bin");
       List<String> command = new ArrayList<>(javaCommand(heap));
+      command.addAll(peer.jvmArgs());
+      command.addAll(extraReaderArgs());
       command.add(ReaderMain.class.getName());
       command.add(peer.name());
       command.add(target);
@@ -461,6 +464,15 @@ final class Propagation {
         }
       }
     }
+  }
+
+  /**
+   * {@code -Djsonmmap.bench.readerJvmArgs="..."}: more options for every reader JVM, split on
+   * spaces (a JFR recording when profiling, say).
+   */
+  static List<String> extraReaderArgs() {
+    String extra = System.getProperty("jsonmmap.bench.readerJvmArgs", "").trim();
+    return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
   }
 
   /** The command that starts a JVM like this one, on this class path. */

@@ -80,7 +80,7 @@ public final class ReaderMain {
   private void run(Peer peer, String target, Path out, long pollMicros) throws Exception {
     AutoCloseable follower =
         switch (peer) {
-          case EVENTS, POLL, SPIN -> followJsonmmap(peer, Path.of(target), pollMicros);
+          case EVENTS, EVENTS_JDK, POLL, SPIN -> followJsonmmap(peer, Path.of(target), pollMicros);
           case REDIS -> followRedis(Integer.parseInt(target));
           case FILE -> followFile(Path.of(target));
           case FLOOR -> followFloor(Path.of(target));

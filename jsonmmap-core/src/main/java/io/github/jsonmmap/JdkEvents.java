@@ -1,0 +1,118 @@
+package io.github.jsonmmap;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Path;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Directory events from the JDK {@link WatchService}: the fallback where inotify cannot be read
+ * directly (not Linux, JNA cannot load, {@code -Djsonmmap.watcher=jdk}). On Linux the JDK's own
+ * poller thread reads inotify and hands the event over, so a change costs two thread wake-ups; on
+ * macOS the JDK polls every few seconds.
+ *
+ * <p>A {@code WatchService} cannot be woken without an event, so {@link #await} waits at most
+ * {@link #MAX_WAIT_NANOS}: a registration that shortens the next tick is noticed within that.
+ *
+ * <p>Thread-safe as {@link DirectoryEvents} says.
+ */
+final class JdkEvents implements DirectoryEvents {
+
+  private static final System.Logger LOG = System.getLogger(JdkEvents.class.getName());
+
+  /** The longest single wait, since nothing but an event or a close wakes a WatchService. */
+  static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final WatchService service;
+  private final Map<Path, WatchKey> keys = new HashMap<>();
+  private volatile boolean woken;
+
+  JdkEvents(WatchService service) {
+    this.service = service;
+  }
+
+  @Override
+  public String mechanism() {
+    return "jdk";
+  }
+
+  @Override
+  public synchronized boolean watch(Path dir) {
+    if (keys.containsKey(dir)) {
+      return true;
+    }
+    try {
+      keys.put(dir, dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE));
+      return true;
+    } catch (IOException | UnsupportedOperationException | ClosedWatchServiceException e) {
+      LOG.log(Level.DEBUG, "no file events for {0}, polling only: {1}", dir, e.toString());
+      return false;
+    }
+  }
+
+  @Override
+  public synchronized void unwatch(Path dir) {
+    WatchKey key = keys.remove(dir);
+    if (key != null) {
+      key.cancel();
+    }
+  }
+
+  @Override
+  public void await(long timeoutNanos, Sink sink) throws InterruptedException {
+    long wait = timeoutNanos < 0 ? MAX_WAIT_NANOS : Math.min(timeoutNanos, MAX_WAIT_NANOS);
+    if (woken) {
+      wait = 0;
+    }
+    WatchKey key = service.poll(wait, TimeUnit.NANOSECONDS);
+    woken = false;
+    while (key != null) {
+      report(key, sink);
+      key = service.poll();
+    }
+  }
+
+  private void report(WatchKey key, Sink sink) {
+    Path dir = (Path) key.watchable();
+    for (WatchEvent<?> event : key.pollEvents()) {
+      if (event.kind() == OVERFLOW) {
+        sink.overflow();
+      } else if (event.context() instanceof Path name) {
+        sink.changed(dir, name.toString());
+      }
+    }
+    if (!key.reset()) {
+      synchronized (this) {
+        if (keys.get(dir) == key) {
+          keys.remove(dir);
+        }
+      }
+      sink.lost(dir);
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    woken = true;
+  }
+
+  @Override
+  public void close() {
+    try {
+      service.close();
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "closing the watch service: {0}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,377 @@
+package io.github.jsonmmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The JVM's watcher thread: native inotify and the JDK WatchService fallback, across processes and
+ * with watchers of their own driven by probe targets. No timing is asserted: with an hour-long poll
+ * interval only an event (or a wake-up) can deliver within the test's deadlines.
+ */
+class WatcherTest {
+
+  private static final long HOUR_NANOS = TimeUnit.HOURS.toNanos(1);
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+
+  private final List<Watcher> watchers = new ArrayList<>();
+
+  @AfterEach
+  void closeWatchers() throws InterruptedException {
+    for (Watcher watcher : watchers) {
+      assertThat(watcher.close(DEADLINE)).as("watcher thread stopped").isTrue();
+    }
+  }
+
+  private Watcher watcher(String mechanism) {
+    Watcher watcher = new Watcher(mechanism);
+    watchers.add(watcher);
+    if (!"jdk".equals(mechanism)) {
+      assumeNativeExpected();
+      assertThat(watcher.mechanism()).isEqualTo("inotify");
+    } else {
+      assertThat(watcher.mechanism()).isEqualTo("jdk");
+    }
+    return watcher;
+  }
+
+  private static void assumeNativeExpected() {
+    Assumptions.assumeTrue(
+        System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux"),
+        "native inotify is Linux only; the JDK WatchService fallback is tested everywhere");
+  }
+
+  @Test
+  void nativeWatcherDeliversAChangeFromAnotherJvm() throws IOException {
+    assumeNativeExpected();
+    assertReaderInChildSeesChanges(List.of(), "inotify");
+  }
+
+  @Test
+  void jdkFallbackIsUsedAndDeliversWhenNativeIsDisabledByTheSystemProperty() throws IOException {
+    assertReaderInChildSeesChanges(List.of("-D" + Watcher.MECHANISM_PROPERTY + "=jdk"), "jdk");
+  }
+
+  @Test
+  void jdkFallbackIsUsedWhenJnaCannotLoadItsNativeLibrary() throws IOException {
+    // As on a noexec temp directory: JNA may neither unpack nor find libjnidispatch.
+    assertReaderInChildSeesChanges(
+        List.of(
+            "-Djna.nounpack=true",
+            "-Djna.nosys=true",
+            "-Djna.boot.library.path=" + dir.resolve("no-such-dir"),
+            "-Djna.tmpdir=" + dir.resolve("no-such-dir")),
+        "jdk");
+  }
+
+  private void assertReaderInChildSeesChanges(List<String> jvmArgs, String expected)
+      throws IOException {
+    Path file = dir.resolve("shared.json");
+    try (JsonMmapFile writer = JsonMmapFile.open(file, Role.WRITER)) {
+      writer.set("greeting", "hello 0");
+      try (Child reader = Child.start(jvmArgs, EventsReader.class, file.toString())) {
+        reader.awaitLine(l -> l.equals("mechanism " + expected));
+        reader.awaitLine(l -> l.startsWith("ready "));
+        for (int i = 1; i <= 5; i++) {
+          long version = writer.set("greeting", "hello " + i).version();
+          reader.awaitLine(l -> l.equals("seen " + version));
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void watchesSeveralFilesInOneAndInDifferentDirectories(String mechanism) throws IOException {
+    Watcher watcher = watcher(mechanism);
+    Path one = Files.createDirectory(dir.resolve("one"));
+    Path two = Files.createDirectory(dir.resolve("two"));
+    Probe a = new Probe(Files.createFile(one.resolve("a.json")), HOUR_NANOS);
+    Probe b = new Probe(Files.createFile(one.resolve("b.json")), HOUR_NANOS);
+    Probe c = new Probe(Files.createFile(two.resolve("c.json")), HOUR_NANOS);
+    watcher.register(a);
+    watcher.register(b);
+    watcher.register(c);
+
+    touch(a.path);
+    await().atMost(DEADLINE).until(() -> a.events.get() >= 1);
+    touch(c.path);
+    await().atMost(DEADLINE).until(() -> c.events.get() >= 1);
+    touch(b.path);
+    await().atMost(DEADLINE).until(() -> b.events.get() >= 1);
+    assertThat(a.ticks.get() + b.ticks.get() + c.ticks.get()).isZero();
+
+    // Unregistering one file of a directory keeps the other watched; the removed one hears nothing.
+    watcher.unregister(a);
+    int aBefore = a.events.get();
+    int bBefore = b.events.get();
+    touch(a.path);
+    touch(b.path);
+    await().atMost(DEADLINE).until(() -> b.events.get() > bBefore);
+    assertThat(a.events.get()).isEqualTo(aBefore);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void watchesADirectoryAgainAfterItIsDeletedAndRecreated(String mechanism) throws IOException {
+    Watcher watcher = watcher(mechanism);
+    Path sub = Files.createDirectory(dir.resolve("sub"));
+    Probe probe =
+        new Probe(Files.createFile(sub.resolve("f.json")), TimeUnit.MILLISECONDS.toNanos(50));
+    watcher.register(probe);
+    touch(probe.path);
+    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+
+    Files.delete(probe.path);
+    Files.delete(sub);
+    Files.createDirectory(sub);
+    Files.createFile(probe.path);
+    // Re-watched on a tick. A time no event before the deletion could have read marks the event.
+    FileTime marker = FileTime.from(Instant.now().plus(Duration.ofDays(1)));
+    await()
+        .atMost(DEADLINE)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              Files.setLastModifiedTime(probe.path, marker);
+              return marker.equals(probe.timeSeenOnEvent);
+            });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void anErrorThrownByATargetDoesNotStopTheWatcher(String mechanism) throws IOException {
+    Watcher watcher = watcher(mechanism);
+    Probe bad = new Probe(Files.createFile(dir.resolve("bad.json")), HOUR_NANOS);
+    bad.failure = new Error("thrown by a test target");
+    Probe good = new Probe(Files.createFile(dir.resolve("good.json")), HOUR_NANOS);
+    watcher.register(bad);
+    watcher.register(good);
+    for (int i = 1; i <= 3; i++) {
+      int round = i;
+      touch(bad.path);
+      await().atMost(DEADLINE).until(() -> bad.events.get() >= round);
+      touch(good.path);
+      await().atMost(DEADLINE).until(() -> good.events.get() >= round);
+    }
+  }
+
+  @Test
+  void registrationWakesTheThreadForAnEarlierTick() throws IOException {
+    Watcher watcher = watcher("auto");
+    Probe slow = new Probe(Files.createFile(dir.resolve("slow.json")), HOUR_NANOS);
+    watcher.register(slow);
+    // The thread now waits an hour for slow's tick; registering fast must cut that short.
+    Probe fast =
+        new Probe(Files.createFile(dir.resolve("fast.json")), TimeUnit.MILLISECONDS.toNanos(10));
+    watcher.register(fast);
+    await().atMost(DEADLINE).until(() -> fast.ticks.get() >= 3);
+    watcher.unregister(fast);
+    assertThat(slow.ticks.get()).isZero();
+  }
+
+  @Test
+  void idleTicksAllocateNothingOnTheWatcherThread() throws IOException {
+    Watcher watcher = watcher("auto");
+    Probe probe =
+        new Probe(Files.createFile(dir.resolve("tick.json")), TimeUnit.MILLISECONDS.toNanos(1));
+    watcher.register(probe);
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() >= 200);
+    Assumptions.assumeTrue(
+        ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        "this JVM does not count allocated bytes per thread");
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = watcher.thread().getId();
+    long before = threads.getThreadAllocatedBytes(id);
+    int ticksBefore = probe.ticks.get();
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() >= ticksBefore + 500);
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+    // 500 ticks (waits included) with even one small object each would be 8 KiB or more.
+    assertThat(allocated).as("bytes allocated by the watcher over 500 idle ticks").isLessThan(1024);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void closeWakesTheWaitingThreadPromptly(String mechanism)
+      throws IOException, InterruptedException {
+    Watcher watcher = new Watcher(mechanism);
+    if (!"jdk".equals(mechanism)) {
+      assumeNativeExpected();
+    }
+    Probe probe = new Probe(Files.createFile(dir.resolve("idle.json")), HOUR_NANOS);
+    watcher.register(probe);
+    touch(probe.path);
+    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+    // Waiting for an hour-long tick, it must still stop within the bound.
+    assertThat(watcher.close(DEADLINE)).isTrue();
+  }
+
+  private static void touch(Path path) throws IOException {
+    Files.setLastModifiedTime(path, FileTime.from(Instant.now()));
+  }
+
+  /** A target that counts what the watcher calls, and may throw. */
+  private static final class Probe implements Watcher.Target {
+    final Path path;
+    final long intervalNanos;
+    final AtomicInteger events = new AtomicInteger();
+    final AtomicInteger ticks = new AtomicInteger();
+    volatile Error failure;
+    volatile FileTime timeSeenOnEvent;
+
+    Probe(Path path, long intervalNanos) {
+      this.path = path;
+      this.intervalNanos = intervalNanos;
+    }
+
+    @Override
+    public Path path() {
+      return path;
+    }
+
+    @Override
+    public long pollIntervalNanos() {
+      return intervalNanos;
+    }
+
+    @Override
+    public boolean wantsEvents() {
+      return true;
+    }
+
+    @Override
+    public void onEvent() {
+      events.incrementAndGet();
+      try {
+        timeSeenOnEvent = Files.getLastModifiedTime(path);
+      } catch (IOException e) {
+        timeSeenOnEvent = null;
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+
+    @Override
+    public void onTick() {
+      ticks.incrementAndGet();
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * Child main: follows a file in events mode with an hour-long poll, printing {@code mechanism M},
+   * {@code ready V}, then {@code seen V} per change.
+   */
+  static final class EventsReader {
+    public static void main(String[] args) throws Exception {
+      PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+      JsonMmapOptions options =
+          JsonMmapOptions.builder(Path.of(args[0]))
+              .watchMode(WatchMode.EVENTS)
+              .pollInterval(Duration.ofHours(1))
+              .build();
+      try (JsonMmapFile reader = JsonMmapFile.open(options)) {
+        reader.addListener(change -> out.println("seen " + change.current().version()));
+        out.println("mechanism " + Watcher.instance().mechanism());
+        out.println("ready " + reader.snapshot().version());
+        new java.util.concurrent.CountDownLatch(1).await();
+      }
+    }
+  }
+
+  /** A child JVM with JVM options of the test's choosing, killed and reaped on close. */
+  private static final class Child implements AutoCloseable {
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private Child(Process process) {
+      this.process = process;
+      Thread pump =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                  }
+                } catch (IOException e) {
+                  lines.add("<pump failed: " + e + ">");
+                }
+              },
+              "watcher-test-pump");
+      pump.setDaemon(true);
+      pump.start();
+    }
+
+    static Child start(List<String> jvmArgs, Class<?> main, String... args) {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx128m");
+      command.add("-XX:+UseSerialGC");
+      command.addAll(jvmArgs);
+      command.add("-cp");
+      String surefire = System.getProperty("surefire.test.class.path");
+      command.add(
+          surefire != null && !surefire.isEmpty()
+              ? surefire
+              : System.getProperty("java.class.path"));
+      command.add(main.getName());
+      command.addAll(List.of(args));
+      try {
+        return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start child JVM " + command, e);
+      }
+    }
+
+    void awaitLine(java.util.function.Predicate<String> match) {
+      await()
+          .atMost(DEADLINE)
+          .pollInterval(Duration.ofMillis(5))
+          .failFast("child exited: " + lines, () -> !process.isAlive())
+          .until(() -> lines.stream().anyMatch(match));
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
