@@ -169,9 +169,14 @@ final class ReaderRole {
     }
   }
 
-  /** Whether this role has the handle's file open (and no writer role took the channel over). */
+  /**
+   * Whether this role has the handle's file open (and no writer role took the channel over). A
+   * channel closed under it (a thread interrupted in the middle of a read closes a FileChannel for
+   * every user) is opened again.
+   */
   private boolean attached() {
-    return file != null && fileChannel == ctx.channel;
+    FileChannel ch = fileChannel;
+    return file != null && ch == ctx.channel && ch.isOpen();
   }
 
   /**
