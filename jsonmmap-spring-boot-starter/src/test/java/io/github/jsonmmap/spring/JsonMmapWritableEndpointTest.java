@@ -80,7 +80,7 @@ class JsonMmapWritableEndpointTest {
 
     assertThat(writer.snapshot().flat())
         .containsEntry("feature.enabled", true)
-        .containsEntry("feature.ratio", 0.5)
+        .containsEntry("feature.ratio", new java.math.BigDecimal("0.5"))
         .containsEntry("limits[0]", 1)
         .containsEntry("limits[1]", 2)
         .containsEntry("count", 95)
