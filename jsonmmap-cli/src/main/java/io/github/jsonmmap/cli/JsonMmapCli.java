@@ -268,7 +268,12 @@ public final class JsonMmapCli implements Runnable {
     Logger root = Logger.getLogger("");
     root.setLevel(verbose ? Level.FINE : Level.WARNING);
     root.addHandler(new OneLineHandler(err, verbose));
+    // How JNA finds its native library is not the operator's business, even with --verbose.
+    JNA_LOGGER.setLevel(Level.WARNING);
   }
+
+  /** Held so that its level stays set (loggers are weakly referenced). */
+  private static final Logger JNA_LOGGER = Logger.getLogger("com.sun.jna");
 
   /** A message as one line that is safe on a terminal: see {@link SafeText}. */
   static String oneLine(String message) {
