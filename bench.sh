@@ -10,6 +10,11 @@
 #                                  EVENTS, EVENTS_JDK, POLL, SPIN, REDIS, FILE, FLOOR
 #   ./bench.sh --sizes BYTES,...   the document sizes of the sizes part (default 1 KiB to 16 MiB)
 #   ./bench.sh --jmh REGEX|none    which JMH benchmarks run first (default: all of them)
+#   ./bench.sh --refresh           also: publish -> the sample app's @RefreshScope and
+#                                  @ConfigurationProperties beans (docs/benchmarks/refresh.txt)
+#   ./bench.sh --agent             also: etcd put -> last reader on 3 hosts, through jsonmmap-agent
+#                                  vs every reader watching etcd (docs/benchmarks/agent.txt; needs etcd)
+#   ./bench.sh --only refresh,agent  just those two
 #
 # Needs a JDK 17+ and redis-server (installed from the distribution's packages when missing).
 # Builds in the reactor (package, never install), so it uses this checkout's modules.
@@ -18,6 +23,8 @@ cd "$(dirname "$0")"
 
 QUICK=""
 ONLY=""
+REFRESH=""
+AGENT=""
 PEERS=""
 SIZES=""
 JMH_FILTER='io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark'
@@ -28,10 +35,18 @@ while [[ $# -gt 0 ]]; do
     --peers) PEERS="${2:?--peers needs a list of peers}"; shift 2 ;;
     --sizes) SIZES="${2:?--sizes needs a list of byte counts}"; shift 2 ;;
     --jmh) JMH_FILTER="${2:?--jmh needs a regex or none}"; shift 2 ;;
+    --refresh) REFRESH=yes; shift ;;
+    --agent) AGENT=yes; shift ;;
     *) echo "usage: $0 [--quick] [--only PARTS] [--peers PEERS] [--sizes BYTES,...] [--jmh REGEX|none]" >&2; exit 2 ;;
   esac
 done
 COMMAND="./bench.sh${QUICK:+ $QUICK}${ONLY:+ --only $ONLY}${PEERS:+ --peers $PEERS}${SIZES:+ --sizes $SIZES}"
+# refresh and agent are parts of this script, not of the Java harness.
+if [[ ",$ONLY," == *,refresh,* ]]; then REFRESH=yes; fi
+if [[ ",$ONLY," == *,agent,* ]]; then AGENT=yes; fi
+ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v -x -e refresh -e agent | paste -sd, - || true)
+HARNESS=yes
+if [[ -n "$REFRESH$AGENT" && -z "$ONLY" && "$COMMAND" == *--only* ]]; then HARNESS=""; fi
 if [[ "$JMH_FILTER" != 'io.github.jsonmmap.bench.(ReadPath|Publish|PeerRead)Benchmark' ]]; then
   COMMAND="$COMMAND --jmh '$JMH_FILTER'"
 fi
@@ -52,7 +67,7 @@ mkdir -p "$OUT" jsonmmap-benchmarks/target
 JMH_JSON=jsonmmap-benchmarks/target/jmh-result.json
 rm -f "$JMH_JSON"
 
-if [[ "$JMH_FILTER" != none ]]; then
+if [[ -n "$HARNESS" && "$JMH_FILTER" != none ]]; then
   if [[ -n "$QUICK" ]]; then
     JMH_OPTS=(-f 1 -wi 2 -w 300ms -i 3 -r 300ms)
   else
@@ -62,7 +77,44 @@ if [[ "$JMH_FILTER" != none ]]; then
   java -jar "$JAR" "${JMH_OPTS[@]}" -rf json -rff "$JMH_JSON" "$JMH_FILTER"
 fi
 
-echo "propagation, scale and idle harness ..." >&2
-java -Xms256m -Xmx3g -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK ${ONLY:+--only "$ONLY"} \
-  ${PEERS:+--peers "$PEERS"} ${SIZES:+--sizes "$SIZES"} \
-  --out "$OUT" --jmh "$JMH_JSON" --command "$COMMAND"
+if [[ -n "$HARNESS" ]]; then
+  echo "propagation, scale and idle harness ..." >&2
+  java -Xms256m -Xmx3g -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK ${ONLY:+--only "$ONLY"} \
+    ${PEERS:+--peers "$PEERS"} ${SIZES:+--sizes "$SIZES"} \
+    --out "$OUT" --jmh "$JMH_JSON" --command "$COMMAND"
+fi
+
+machine() {
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(java -version 2>&1 | head -1)," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+if [[ -n "$REFRESH" ]]; then
+  echo "refresh latency (sample app) ..." >&2
+  ./mvnw -q -B -pl sample-app -am test-compile dependency:build-classpath \
+    -Dspotless.check.skip=true -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/bench-classpath.txt
+  changes=300
+  if [[ -n "$QUICK" ]]; then changes=50; fi
+  {
+    echo "# publish -> the sample app's beans see the value"
+    echo "# $(machine)"
+    echo "# ./bench.sh --refresh (RefreshLatencyBenchmark $changes 100)"
+    (cd sample-app && java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+      io.github.jsonmmap.sample.RefreshLatencyBenchmark "$changes" 100 2>/dev/null | grep -E '^publish ->')
+  } | tee "$OUT/refresh.txt"
+fi
+
+if [[ -n "$AGENT" ]]; then
+  echo "etcd -> readers through jsonmmap-agent ..." >&2
+  log=jsonmmap-benchmarks/target/agent-bench.log
+  ./mvnw -B -pl jsonmmap-agent -am verify -Dspotless.check.skip=true -Dtest=none \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=AgentBenchIT -Djsonmmap.agent.bench=true \
+    -Djsonmmap.agent.bench.readers=8 >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
+  {
+    echo "# etcd put -> readers: jsonmmap-agent per host vs every reader watching etcd"
+    echo "# $(machine)"
+    echo "# ./bench.sh --agent (AgentBenchIT, 3 hosts x 8 readers)"
+    grep -A3 -E '^put -> reader delay' "$log"
+  } | tee "$OUT/agent.txt"
+fi
