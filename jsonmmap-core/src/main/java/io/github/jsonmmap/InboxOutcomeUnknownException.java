@@ -1,0 +1,17 @@
+package io.github.jsonmmap;
+
+import java.nio.file.Path;
+
+/**
+ * The whole request reached the writer but no reply came back (the writer died, closed the
+ * connection or did not answer in time): the change may or may not have been committed. Read the
+ * file to find out; never assume either.
+ */
+public final class InboxOutcomeUnknownException extends JsonMmapException {
+
+  private static final long serialVersionUID = 1L;
+
+  public InboxOutcomeUnknownException(Path file, String message, Throwable cause) {
+    super("outcome-unknown", file, message, cause);
+  }
+}
