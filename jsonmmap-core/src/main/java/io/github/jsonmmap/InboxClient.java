@@ -105,12 +105,14 @@ final class InboxClient {
       if (quiet) {
         return null;
       }
+      boolean timedOut = !ch.isOpen();
       throw new InboxOutcomeUnknownException(
           file,
           "no reply from the writer, the change may or may not be committed: path="
               + socket
               + " error="
-              + (ch.isOpen() ? Documents.oneLine(e) : "timeout"),
+              + (timedOut ? "timeout" : Documents.oneLine(e)),
+          timedOut,
           e);
     }
   }

@@ -11,7 +11,19 @@ public final class InboxOutcomeUnknownException extends JsonMmapException {
 
   private static final long serialVersionUID = 1L;
 
-  public InboxOutcomeUnknownException(Path file, String message, Throwable cause) {
+  private final boolean timedOut;
+
+  public InboxOutcomeUnknownException(
+      Path file, String message, boolean timedOut, Throwable cause) {
     super("outcome-unknown", file, message, cause);
+    this.timedOut = timedOut;
+  }
+
+  /**
+   * Whether the client gave up waiting (the writer may still commit it later), rather than the
+   * writer closing the connection without a reply (it died or stopped serving: it will not).
+   */
+  public boolean timedOut() {
+    return timedOut;
   }
 }

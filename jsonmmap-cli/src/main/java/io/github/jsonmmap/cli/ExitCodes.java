@@ -24,6 +24,20 @@ final class ExitCodes {
   /** {@code get}: the key is not in the document. */
   static final int NO_KEY = 4;
 
+  /**
+   * The live writer's validators rejected the change (their reasons are printed); nothing written.
+   */
+  static final int REJECTED = 6;
+
+  /** {@code --expect-version}: the document is at another version; nothing written. */
+  static final int CONFLICT = 7;
+
+  /**
+   * The live writer took the change and did not answer, and the file does not show it committed:
+   * not committed (the writer stopped), or unknown (the message says which).
+   */
+  static final int NO_ANSWER = 8;
+
   private ExitCodes() {}
 
   /** The list shown under "Exit codes:" in the help. */
@@ -35,6 +49,10 @@ final class ExitCodes {
     codes.put("2", "usage error: bad option, size, duration, key or JSON input");
     codes.put("3", "another process holds the writer lock");
     codes.put("4", "get: no such key");
+    codes.put("6", "write: the live writer's validators rejected the change (reasons printed)");
+    codes.put("7", "write: --expect-version does not match the current version");
+    codes.put(
+        "8", "write: the live writer did not answer; not committed, or unknown (see message)");
     return codes;
   }
 }
