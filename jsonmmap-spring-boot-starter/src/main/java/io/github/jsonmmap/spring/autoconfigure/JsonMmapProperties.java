@@ -1,5 +1,6 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
+import io.github.jsonmmap.JsonMmapInbox;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.WatchMode;
@@ -313,6 +314,66 @@ public class JsonMmapProperties {
 
     public void setStaleStatus(String staleStatus) {
       this.staleStatus = staleStatus;
+    }
+  }
+
+  private final Inbox inbox = new Inbox();
+
+  public Inbox getInbox() {
+    return inbox;
+  }
+
+  /**
+   * The writer inbox ({@code <file>.sock}): while this process is the writer, other local processes
+   * that may write the file (the CLI) change the document through it, and the validators run.
+   */
+  public static class Inbox {
+
+    /** Whether the writer (or a standby once it takes over) serves the inbox. */
+    private boolean enabled = true;
+
+    /** How long a client has from connecting to having sent its whole request. */
+    private Duration requestTimeout = JsonMmapInbox.DEFAULT_REQUEST_TIMEOUT;
+
+    /** How many connections are read at once; more are refused as busy. */
+    private int maxConnections = JsonMmapInbox.DEFAULT_MAX_CONNECTIONS;
+
+    /**
+     * Whether members of the file's group may write through the inbox too (when the file is
+     * group-writable). By default only the file's owner, this process's user and root.
+     */
+    private boolean groupWrite = false;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getRequestTimeout() {
+      return requestTimeout;
+    }
+
+    public void setRequestTimeout(Duration requestTimeout) {
+      this.requestTimeout = requestTimeout;
+    }
+
+    public int getMaxConnections() {
+      return maxConnections;
+    }
+
+    public void setMaxConnections(int maxConnections) {
+      this.maxConnections = maxConnections;
+    }
+
+    public boolean isGroupWrite() {
+      return groupWrite;
+    }
+
+    public void setGroupWrite(boolean groupWrite) {
+      this.groupWrite = groupWrite;
     }
   }
 }
