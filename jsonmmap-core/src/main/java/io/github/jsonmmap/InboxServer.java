@@ -177,6 +177,11 @@ final class InboxServer implements Runnable {
 
   private void step() {
     boolean writer = handle.isWriter();
+    if (!writer && handleClosed()) {
+      // The handle went away without closing its inbox first: nothing left to serve.
+      closed = true;
+      return;
+    }
     if (writer && server == null && System.nanoTime() - nextBindNanos >= 0) {
       bind();
     } else if (!writer && server != null) {
@@ -218,6 +223,15 @@ final class InboxServer implements Runnable {
     }
     selector.selectedKeys().clear();
     expire();
+  }
+
+  private boolean handleClosed() {
+    try {
+      handle.snapshot();
+      return false;
+    } catch (JsonMmapException e) {
+      return "closed".equals(e.reason());
+    }
   }
 
   // ---------------------------------------------------------------- socket lifecycle

@@ -209,6 +209,17 @@ class InboxTest {
   }
 
   @Test
+  void inboxStopsWhenItsHandleIsClosedFirst() {
+    Path file = newFile();
+    JsonMmapFile handle = writerHandle(file);
+    try (JsonMmapInbox inbox = serve(handle, Duration.ofSeconds(2))) {
+      handle.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !inbox.isServing());
+      assertThat(JsonMmapInbox.socketPath(file)).doesNotExist();
+    }
+  }
+
+  @Test
   void staleSocketOfThisUserIsReplacedButASymlinkOrFileIsNot() throws Exception {
     Path file = newFile();
     Path socket = JsonMmapInbox.socketPath(file);
