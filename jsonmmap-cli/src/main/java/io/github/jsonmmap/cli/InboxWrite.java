@@ -77,7 +77,7 @@ final class InboxWrite {
               absolute, e.getMessage() + " waited=" + CliText.duration(wait), e);
         }
         if (!told) {
-          err.println("jsonmmap: waiting for the writer lock or its inbox: " + e.getMessage());
+          err.println("jsonmmap: waiting for the writer lock: " + e.getMessage());
           err.flush();
           told = true;
         }
