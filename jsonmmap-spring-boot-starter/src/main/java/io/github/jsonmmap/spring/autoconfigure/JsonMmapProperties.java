@@ -1,6 +1,5 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
-import io.github.jsonmmap.JsonMmapInbox;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.WatchMode;
@@ -332,11 +331,13 @@ public class JsonMmapProperties {
     /** Whether the writer (or a standby once it takes over) serves the inbox. */
     private boolean enabled = true;
 
+    // Literals so the generated metadata shows them; a test keeps them equal to the core's.
+
     /** How long a client has from connecting to having sent its whole request. */
-    private Duration requestTimeout = JsonMmapInbox.DEFAULT_REQUEST_TIMEOUT;
+    private Duration requestTimeout = Duration.ofSeconds(5);
 
     /** How many connections are read at once; more are refused as busy. */
-    private int maxConnections = JsonMmapInbox.DEFAULT_MAX_CONNECTIONS;
+    private int maxConnections = 16;
 
     /**
      * Whether members of the file's group may write through the inbox too (when the file is

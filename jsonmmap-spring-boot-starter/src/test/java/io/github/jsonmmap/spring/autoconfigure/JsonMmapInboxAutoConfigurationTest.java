@@ -86,6 +86,15 @@ class JsonMmapInboxAutoConfigurationTest {
   }
 
   @Test
+  void propertyDefaultsAreTheCoreDefaults() {
+    JsonMmapProperties.Inbox inbox = new JsonMmapProperties().getInbox();
+    assertThat(inbox.getRequestTimeout()).isEqualTo(JsonMmapInbox.DEFAULT_REQUEST_TIMEOUT);
+    assertThat(inbox.getMaxConnections()).isEqualTo(JsonMmapInbox.DEFAULT_MAX_CONNECTIONS);
+    assertThat(inbox.isEnabled()).isTrue();
+    assertThat(inbox.isGroupWrite()).isFalse();
+  }
+
+  @Test
   void readerServesNothingAndTheSwitchTurnsTheInboxOff() {
     runner
         .withPropertyValues("jsonmmap.file=" + file(), "jsonmmap.role=writer")
