@@ -85,6 +85,7 @@ final class InboxServer implements Runnable {
   private UserPrincipal self;
   private UserPrincipal root;
   private long nextBindNanos;
+  private String lastBindFailure;
   private long buffered;
   private final List<Conn> conns = new ArrayList<>();
   private final ByteBuffer discard = ByteBuffer.allocate(8 * 1024);
@@ -268,6 +269,7 @@ final class InboxServer implements Runnable {
       channel = null;
       serving = true;
       lastError = null;
+      lastBindFailure = null;
       LOG.log(Level.INFO, "inbox serving: path=" + socket);
     } catch (IOException | RuntimeException e) {
       lastError =
@@ -275,7 +277,12 @@ final class InboxServer implements Runnable {
               ? j
               : new JsonMmapException(
                   "io", file, "inbox cannot listen: path=" + socket + " error=" + e, e);
-      LOG.log(Level.WARNING, lastError.getMessage() + " (retrying every second)");
+      // Retried every second: say it once, not every second, while the cause stays the same.
+      String message = lastError.getMessage();
+      LOG.log(
+          message.equals(lastBindFailure) ? Level.DEBUG : Level.WARNING,
+          message + " (retrying every second)");
+      lastBindFailure = message;
       nextBindNanos = System.nanoTime() + BIND_RETRY_NANOS;
     } finally {
       closeQuietly(channel);
