@@ -2,9 +2,10 @@
 # The main job: a fleet of sample-app processes on this host sharing one JSON config document.
 # Builds what it needs, starts one instance (role auto: it becomes the writer) and then three more
 # (they read and stand by), all on free loopback ports and one shared file, waits until all are
-# healthy, prints a table, changes greeting.message and a feature flag through the writer's
-# actuator, prints the table again with every instance on the new version, shows that the CLI
-# cannot write while the fleet's writer holds the lock, then keeps the fleet running until Ctrl-C.
+# healthy, prints a table, changes greeting.message and a feature flag with the CLI (which hands
+# them to the running writer through its inbox), prints the table again with every instance on the
+# new version, shows the writer's validator refusing a bad value sent by the CLI, then keeps the
+# fleet running until Ctrl-C.
 #
 # Logs: target/demo-logs/build.log, instance-N.log (one per instance) and cli.log.
 #
@@ -171,15 +172,14 @@ table() {
   done
 }
 
-# POSTs {"value": VALUE} to the writer's jsonmmap endpoint for one key, echoing the command and
-# the answer; leaves the version the answer names in $written_version.
-actuator_set() {
-  local key=$1 value=$2 url="http://127.0.0.1:${ports[$writer]}/actuator/jsonmmap/$1" answer
-  echo "\$ curl -X POST $url -H 'Content-Type: application/json' -d '{\"value\": $value}'"
-  answer=$(curl -fsS --max-time 5 -X POST "$url" -H 'Content-Type: application/json' \
-    -d "{\"value\": $value}") || fail "the write of $key was refused"
-  echo "$answer"
-  written_version=$(json_scalar version <<<"$answer")
+# Sets one key with the CLI, which goes through the writer's inbox while the fleet runs, echoing
+# the command and the version it prints; leaves that version in $written_version.
+cli_set() {
+  local key=$1 value=$2
+  echo "\$ jsonmmap set $file $key '$value'"
+  written_version=$("$root/jsonmmap" set "$file" "$key" "$value" 2>>"$logs/cli.log") \
+    || fail "the CLI could not set $key; see $logs/cli.log"
+  echo "$written_version"
 }
 
 # The MAX statistic of a timer of an instance, in milliseconds ("?" when it cannot be read).
@@ -226,9 +226,9 @@ echo "instance-2..4 are up and read the file, standing by to take over"
 echo
 table
 
-section "change greeting.message and a feature flag through the writer's actuator"
-actuator_set greeting.message '"Hello from the demo"'
-actuator_set features.newCheckout true
+section "change greeting.message and a feature flag with the CLI, through the writer's inbox"
+cli_set greeting.message 'Hello from the demo'
+cli_set features.newCheckout true
 target=$written_version
 
 started=$(now_ms)
@@ -261,17 +261,17 @@ echo "applying it to Spring (rebind, @RefreshScope) took: $refresh (metric jsonm
 echo
 table
 
-section "the CLI cannot write while the fleet's writer holds the lock (log: $logs/cli.log)"
-echo "\$ jsonmmap set $file greeting.message 'from the CLI'"
+section "the writer's validators decide, whoever writes (log: $logs/cli.log)"
+echo "\$ jsonmmap set $file limits.burst -5"
 set +e
-"$root/jsonmmap" set "$file" greeting.message 'from the CLI' >"$logs/cli.log" 2>&1
+"$root/jsonmmap" set "$file" limits.burst -5 >>"$logs/cli.log" 2>&1
 cli_status=$?
 set -e
-if [ "$cli_status" -eq 3 ]; then
-  echo "refused, exit 3: $(head -n 1 "$logs/cli.log")"
+if [ "$cli_status" -eq 6 ]; then
+  echo "rejected, exit 6: $(grep -A1 'rejected by' "$logs/cli.log" | tail -n 2 | tr '\n' ' ')"
 else
   cat "$logs/cli.log" >&2
-  fail "expected the CLI to be refused with exit code 3, got $cli_status"
+  fail "expected the writer's validator to reject the value with exit code 6, got $cli_status"
 fi
 
 if [ "$once" = true ]; then

@@ -31,6 +31,20 @@ final class ExitCodes {
    */
   static final int INTERNAL = 5;
 
+  /**
+   * The live writer's validators rejected the change (their reasons are printed); nothing written.
+   */
+  static final int REJECTED = 6;
+
+  /** {@code --expect-version}: the document is at another version; nothing written. */
+  static final int CONFLICT = 7;
+
+  /**
+   * The live writer took the change and did not answer, and the file does not show it committed:
+   * not committed (the writer stopped), or unknown (the message says which).
+   */
+  static final int NO_ANSWER = 8;
+
   private ExitCodes() {}
 
   /** The list shown under "Exit codes:" in the help. */
@@ -45,6 +59,10 @@ final class ExitCodes {
     codes.put("3", "another process holds the writer lock");
     codes.put("4", "get: no such key");
     codes.put("5", "internal error: out of memory or stack (see the message), or a bug");
+    codes.put("6", "write: the live writer's validators rejected the change (reasons printed)");
+    codes.put("7", "write: --expect-version does not match the current version");
+    codes.put(
+        "8", "write: the live writer did not answer; not committed, or unknown (see message)");
     return codes;
   }
 }

@@ -1,6 +1,6 @@
 package io.github.jsonmmap.cli;
 
-import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapInbox.Request;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,6 +23,8 @@ final class PutCommand implements Callable<Integer>, FileCommand {
 
   @Mixin WriteOptions write;
 
+  @Mixin InboxOptions inbox;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
   Path file;
 
@@ -40,9 +42,7 @@ final class PutCommand implements Callable<Integer>, FileCommand {
   @Override
   public Integer call() {
     ObjectNode tree = Json.readObject(document, "document");
-    try (JsonMmapFile writer = write.open(file, spec.commandLine().getErr())) {
-      spec.commandLine().getOut().println(writer.publish(tree).version());
-    }
-    return ExitCodes.OK;
+    return InboxWrite.run(
+        spec, write, inbox, file, Request.put(tree), writer -> writer.publish(tree));
   }
 }

@@ -1,6 +1,6 @@
 package io.github.jsonmmap.cli;
 
-import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapInbox.Request;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,6 +22,8 @@ final class RemoveCommand implements Callable<Integer>, FileCommand {
 
   @Mixin WriteOptions write;
 
+  @Mixin InboxOptions inbox;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
   Path file;
 
@@ -35,9 +37,7 @@ final class RemoveCommand implements Callable<Integer>, FileCommand {
 
   @Override
   public Integer call() {
-    try (JsonMmapFile writer = write.open(file, spec.commandLine().getErr())) {
-      spec.commandLine().getOut().println(writer.remove(key).version());
-    }
-    return ExitCodes.OK;
+    return InboxWrite.run(
+        spec, write, inbox, file, Request.remove(key), writer -> writer.remove(key));
   }
 }

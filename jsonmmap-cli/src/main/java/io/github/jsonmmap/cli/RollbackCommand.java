@@ -1,6 +1,7 @@
 package io.github.jsonmmap.cli;
 
 import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapInbox.Request;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,6 +23,8 @@ final class RollbackCommand implements Callable<Integer>, FileCommand {
 
   @Mixin WriteOptions write;
 
+  @Mixin InboxOptions inbox;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
   Path file;
 
@@ -32,9 +35,6 @@ final class RollbackCommand implements Callable<Integer>, FileCommand {
 
   @Override
   public Integer call() {
-    try (JsonMmapFile writer = write.open(file, spec.commandLine().getErr())) {
-      spec.commandLine().getOut().println(writer.rollback().version());
-    }
-    return ExitCodes.OK;
+    return InboxWrite.run(spec, write, inbox, file, Request.rollback(), JsonMmapFile::rollback);
   }
 }

@@ -1,6 +1,6 @@
 package io.github.jsonmmap.cli;
 
-import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.JsonMmapInbox.Request;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,6 +26,8 @@ final class SetCommand implements Callable<Integer>, FileCommand {
 
   @Mixin WriteOptions write;
 
+  @Mixin InboxOptions inbox;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "The jsonmmap file.")
   Path file;
 
@@ -49,9 +51,7 @@ final class SetCommand implements Callable<Integer>, FileCommand {
   public Integer call() {
     JsonNode parsed = string ? null : Json.tryParse(value);
     JsonNode node = parsed != null ? parsed : JsonNodeFactory.instance.stringNode(value);
-    try (JsonMmapFile writer = write.open(file, spec.commandLine().getErr())) {
-      spec.commandLine().getOut().println(writer.set(key, node).version());
-    }
-    return ExitCodes.OK;
+    return InboxWrite.run(
+        spec, write, inbox, file, Request.set(key, node), writer -> writer.set(key, node));
   }
 }

@@ -379,4 +379,66 @@ public class JsonMmapProperties {
       this.rejectedStatus = rejectedStatus;
     }
   }
+
+  private final Inbox inbox = new Inbox();
+
+  public Inbox getInbox() {
+    return inbox;
+  }
+
+  /**
+   * The writer inbox ({@code <file>.sock}): while this process is the writer, other local processes
+   * that may write the file (the CLI) change the document through it, and the validators run.
+   */
+  public static class Inbox {
+
+    /** Whether the writer (or a standby once it takes over) serves the inbox. */
+    private boolean enabled = true;
+
+    // Literals so the generated metadata shows them; a test keeps them equal to the core's.
+
+    /** How long a client has from connecting to having sent its whole request. */
+    private Duration requestTimeout = Duration.ofSeconds(5);
+
+    /** How many connections are read at once; more are refused as busy. */
+    private int maxConnections = 16;
+
+    /**
+     * Whether members of the file's group may write through the inbox too (when the file is
+     * group-writable). By default only the file's owner, this process's user and root.
+     */
+    private boolean groupWrite = false;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getRequestTimeout() {
+      return requestTimeout;
+    }
+
+    public void setRequestTimeout(Duration requestTimeout) {
+      this.requestTimeout = requestTimeout;
+    }
+
+    public int getMaxConnections() {
+      return maxConnections;
+    }
+
+    public void setMaxConnections(int maxConnections) {
+      this.maxConnections = maxConnections;
+    }
+
+    public boolean isGroupWrite() {
+      return groupWrite;
+    }
+
+    public void setGroupWrite(boolean groupWrite) {
+      this.groupWrite = groupWrite;
+    }
+  }
 }

@@ -1,0 +1,127 @@
+package io.github.jsonmmap;
+
+import io.github.jsonmmap.JsonMmapInbox.Reply;
+import io.github.jsonmmap.JsonMmapInbox.Request;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The client side of the inbox: one connection, one request, one reply. Stateless; safe to call
+ * from any thread.
+ */
+final class InboxClient {
+
+  private static final JsonMapper MAPPER =
+      InboxCodec.parser(JsonMmapOptions.DEFAULT_MAX_NESTING_DEPTH, InboxCodec.MAX_REPLY_SIZE);
+
+  private InboxClient() {}
+
+  static Reply send(Path file, Request request, Duration timeout) {
+    Path socket = JsonMmapInbox.socketPath(file);
+    ByteBuffer frame = InboxCodec.frame(InboxCodec.encode(MAPPER, request));
+    SocketChannel ch;
+    try {
+      ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    } catch (IOException | RuntimeException e) {
+      throw new InboxUnavailableException(
+          file, "no writer inbox: path=" + socket + " error=" + Documents.oneLine(e), e);
+    }
+    Thread watchdog = watchdog(ch, timeout);
+    try {
+      try {
+        while (frame.hasRemaining()) {
+          ch.write(frame);
+        }
+      } catch (IOException e) {
+        // The writer refused before reading everything (too large, forbidden, busy): the reason
+        // is in its reply when it sent one; either way it never applied a partial request.
+        Reply reply = readReply(ch, file, socket, true);
+        if (reply != null) {
+          return reply;
+        }
+        throw new InboxUnavailableException(
+            file,
+            "writer closed the inbox connection before the request was sent: path="
+                + socket
+                + " error="
+                + Documents.oneLine(e),
+            e);
+      }
+      return readReply(ch, file, socket, false);
+    } finally {
+      watchdog.interrupt();
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // Nothing left to tell the caller.
+      }
+      Thread.interrupted();
+    }
+  }
+
+  /** Closes the channel when the timeout passes, which ends any blocked read or write. */
+  private static Thread watchdog(SocketChannel ch, Duration timeout) {
+    Thread thread =
+        new Thread(
+            () -> {
+              long deadline = System.nanoTime() + timeout.toNanos();
+              long left;
+              while ((left = deadline - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(left);
+                if (Thread.currentThread().isInterrupted()) {
+                  return;
+                }
+              }
+              try {
+                ch.close();
+              } catch (IOException e) {
+                // The caller sees the closed channel.
+              }
+            },
+            "jsonmmap-inbox-client");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  private static Reply readReply(SocketChannel ch, Path file, Path socket, boolean quiet) {
+    try {
+      ByteBuffer header = ByteBuffer.allocate(InboxCodec.HEADER_LENGTH);
+      readFully(ch, header);
+      long length = Integer.toUnsignedLong(header.getInt(0));
+      if (length == 0 || length > InboxCodec.MAX_REPLY_SIZE) {
+        throw new IOException("reply length out of range: size=" + length);
+      }
+      ByteBuffer body = ByteBuffer.allocate((int) length);
+      readFully(ch, body);
+      return InboxCodec.decodeReply(MAPPER, body.array());
+    } catch (IOException | IllegalArgumentException e) {
+      if (quiet) {
+        return null;
+      }
+      boolean timedOut = !ch.isOpen();
+      throw new InboxOutcomeUnknownException(
+          file,
+          "no reply from the writer, the change may or may not be committed: path="
+              + socket
+              + " error="
+              + (timedOut ? "timeout" : Documents.oneLine(e)),
+          timedOut,
+          e);
+    }
+  }
+
+  private static void readFully(SocketChannel ch, ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) {
+      if (ch.read(buffer) < 0) {
+        throw new IOException("connection closed after " + buffer.position() + " bytes");
+      }
+    }
+  }
+}
