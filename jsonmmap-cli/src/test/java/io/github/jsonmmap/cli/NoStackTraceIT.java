@@ -42,7 +42,8 @@ class NoStackTraceIT {
 
     Cli.Result verbose = Cli.runWithJvmOptions(dir, TINY_HEAP, "get", "big.json", "--verbose");
     assertThat(verbose.exitCode()).isEqualTo(5);
-    assertThat(verbose.err().get(0)).isEqualTo(line);
+    // --verbose also prints the library's own log lines (the watcher it chose, for one).
+    assertThat(verbose.err()).contains(line);
     assertThat(verbose.err()).anyMatch(l -> l.contains("java.lang.OutOfMemoryError"));
   }
 
@@ -62,7 +63,7 @@ class NoStackTraceIT {
     Cli.Result verbose =
         Cli.runWithJvmOptions(dir, FAULTY_LOGGING, "set", "app.json", "a", "1", "--verbose");
     assertThat(verbose.exitCode()).isEqualTo(5);
-    assertThat(verbose.err().get(0)).startsWith("jsonmmap: internal error: path=" + file);
+    assertThat(verbose.err()).anyMatch(l -> l.startsWith("jsonmmap: internal error: path=" + file));
     assertThat(verbose.err()).anyMatch(l -> l.startsWith("\tat "));
     assertThat(Fixture.read(file).version()).as("nothing was written").isEqualTo(1);
   }
