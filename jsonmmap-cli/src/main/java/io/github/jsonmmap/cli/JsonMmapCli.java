@@ -188,13 +188,7 @@ public final class JsonMmapCli implements Runnable {
     } else if (e instanceof JsonMmapException jm && "too-large-for-heap".equals(jm.reason())) {
       // The library caught the OutOfMemoryError itself: the same advice as for one caught here.
       code = ExitCodes.INTERNAL;
-      message =
-          "out of memory: "
-              + at(file)
-              + "maxHeap="
-              + CliText.bytes(Runtime.getRuntime().maxMemory())
-              + " (the document needs more heap than this JVM has: give it more with"
-              + " JSONMMAP_JAVA_OPTS=-Xmx<size>)";
+      message = outOfMemory(file);
     } else if (e instanceof JsonMmapException) {
       code = ExitCodes.FILE;
       message = e.getMessage();
@@ -209,13 +203,7 @@ public final class JsonMmapCli implements Runnable {
       message = "I/O error: " + at(file) + "error=" + describe(io.getCause());
     } else if (e instanceof OutOfMemoryError) {
       code = ExitCodes.INTERNAL;
-      message =
-          "out of memory: "
-              + at(file)
-              + "maxHeap="
-              + CliText.bytes(Runtime.getRuntime().maxMemory())
-              + " (the document needs more heap than this JVM has: give it more with"
-              + " JSONMMAP_JAVA_OPTS=-Xmx<size>)";
+      message = outOfMemory(file);
     } else if (e instanceof StackOverflowError) {
       code = ExitCodes.INTERNAL;
       message =
@@ -260,6 +248,15 @@ public final class JsonMmapCli implements Runnable {
         documentExitCodes(sub);
       }
     }
+  }
+
+  private static String outOfMemory(Path file) {
+    return "out of memory: "
+        + at(file)
+        + "maxHeap="
+        + CliText.bytes(Runtime.getRuntime().maxMemory())
+        + " (the document needs more heap than this JVM has: give it more with"
+        + " JSONMMAP_JAVA_OPTS=-Xmx<size>)";
   }
 
   /** The library logs through the platform logger: one line per message, on standard error. */
