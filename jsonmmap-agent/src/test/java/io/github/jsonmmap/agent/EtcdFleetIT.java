@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet for real: a 3-member etcd cluster and three simulated hosts, each with its own directory,
- * an agent (the executable jar, in its own JVM) and two readers (a child JVM and a reader in this
- * JVM). Puts reach every reader; member and agent failures are survived.
+ * an agent (the executable jar, in its own JVM), two reader JVMs and a reader in this JVM. Puts
+ * reach every reader; member and agent failures are survived.
  */
 class EtcdFleetIT {
 
@@ -50,7 +50,11 @@ class EtcdFleetIT {
     final int port;
     Child agent;
     JsonMmapFile reader;
+
+    /** The host's first reader JVM; {@link #childReaders} holds both. */
     Child childReader;
+
+    final List<Child> childReaders = new ArrayList<>();
 
     Host(int index) throws IOException {
       this.index = index;
@@ -107,16 +111,21 @@ class EtcdFleetIT {
     void openReaders() {
       reader = JsonMmapFile.open(JsonMmapOptions.of(file, Role.READER));
       resources.add(reader);
-      childReader = Child.jvm("reader" + index, ReaderMain.class, file.toString());
-      resources.add(childReader);
-      await("reader " + index + " ready")
+      for (int i = 0; i < 2; i++) {
+        Child child = Child.jvm("reader" + index + "-" + i, ReaderMain.class, file.toString());
+        resources.add(child);
+        childReaders.add(child);
+      }
+      childReader = childReaders.get(0);
+      await("readers " + index + " ready")
           .atMost(DEADLINE)
-          .until(() -> childReader.hasLine("ready"));
+          .until(() -> childReaders.stream().allMatch(child -> child.hasLine("ready")));
     }
 
     boolean readersSee(String fragment) {
       return reader.refresh().json().contains(fragment)
-          && childReader.lastLineStartingWith("version=").contains(fragment);
+          && childReaders.stream()
+              .allMatch(child -> child.lastLineStartingWith("version=").contains(fragment));
     }
   }
 
@@ -158,7 +167,7 @@ class EtcdFleetIT {
     awaitAllReadersSee("\"n\":0");
     assertThat(hosts[0].reader.snapshot().get("_jsonmmap.etcdRevision")).isEqualTo((int) first);
 
-    // A put reaches all six readers, with its revision recorded.
+    // A put reaches all nine readers (two JVMs and one in here per host), with its revision.
     long one = etcd.put(KEY, "{\"greeting\":\"hello\",\"n\":1}");
     awaitAllReadersSee("\"n\":1");
     for (Host host : hosts) {
