@@ -210,6 +210,9 @@ final class Protocol {
    *     not fit in the heap, {@code timeout} when the slot never settles, {@code io} when a read
    *     fails
    */
+  /** Retries of a current slot left odd before it is read as committed but not released. */
+  static final int UNRELEASED_AFTER_ATTEMPTS = 256;
+
   static SlotContent readCurrent(
       Path file,
       ReadRegion r,
@@ -228,8 +231,17 @@ final class Protocol {
         throw new CorruptFileException(
             file, "no version committed (current names version 0): path=" + file);
       }
-      SlotContent content = readSlot(file, r, currentSlot(current), ownLimit, fileSize);
+      // A writer commits before it releases the slot's sequence (FORMAT.md 5.2): a current slot
+      // still odd after the spinning and yielding phase is committed but not released, by a
+      // writer that is off the CPU or died there. Its bytes were complete before the commit, and
+      // no writer touches the current slot, so it may be read if current did not move meanwhile.
+      boolean acceptUnreleased = attempt >= UNRELEASED_AFTER_ATTEMPTS;
+      SlotContent content =
+          readSlot(file, r, currentSlot(current), ownLimit, fileSize, acceptUnreleased);
       if (content == null) {
+        continue;
+      }
+      if ((content.sequence() & 1) != 0 && r.longAcquire(CURRENT_OFFSET) != current) {
         continue;
       }
       if (content.bytes() == null) {
@@ -287,9 +299,19 @@ final class Protocol {
    * a length within {@link #documentLimit} and the file.
    */
   static SlotContent readSlot(Path file, ReadRegion r, int slot, long ownLimit, FileSize fileSize) {
+    return readSlot(file, r, slot, ownLimit, fileSize, false);
+  }
+
+  /**
+   * Like {@link #readSlot(Path, ReadRegion, int, long, FileSize)}; with {@code acceptOdd}, a slot
+   * whose sequence is odd is read too, and must then keep that same odd sequence across the copy
+   * (the caller checks that current did not move).
+   */
+  static SlotContent readSlot(
+      Path file, ReadRegion r, int slot, long ownLimit, FileSize fileSize, boolean acceptOdd) {
     int base = slotOffset(slot);
     long sequence = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
-    if ((sequence & 1) != 0) {
+    if ((sequence & 1) != 0 && !acceptOdd) {
       return null;
     }
     long version = r.longPlain(base + SLOT_VERSION_OFFSET);
