@@ -43,6 +43,15 @@ final class FileRegion implements ReadRegion {
     this.channel = channel;
   }
 
+  /**
+   * Another view of the same open file with a header copy of its own, for callers outside the
+   * reader's lock (health, meters): the header copy of one view is not to be shared between
+   * threads, or one thread's loads could come from another's copy.
+   */
+  FileRegion sibling() {
+    return new FileRegion(file, channel);
+  }
+
   @Override
   public long readableBytes() {
     try {

@@ -494,7 +494,7 @@ final class ReaderRole {
       return 0;
     }
     try {
-      return r.longAcquire(HEARTBEAT_OFFSET);
+      return r.sibling().longAcquire(HEARTBEAT_OFFSET);
     } catch (JsonMmapException e) {
       return 0;
     }
@@ -520,7 +520,7 @@ final class ReaderRole {
           ? error
           : new FileMissingException(ctx.path, "file not open: path=" + ctx.path);
     }
-    return Inspector.inspect(ctx.path, r, r.readableBytes(), ctx.options.maxSize());
+    return Inspector.inspect(ctx.path, r.sibling(), r.readableBytes(), ctx.options.maxSize());
   }
 
   private CorruptFileException truncated(long size) {
