@@ -37,11 +37,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>An account is <em>trusted</em> when it is root, this process's user, or one of {@link
  *       JsonMmapOptions#trustedUsers()}.
- *   <li>The path is walked from {@code /} down with {@code lstat}. An entry is trusted when a
- *       trusted account owns it, or when it sits in a directory that only trusted accounts can
- *       write (a trusted owner, no group or other write): that directory's owner chose who placed
- *       it. In a world- or group-writable sticky directory ({@code /tmp}, {@code /dev/shm}) only
- *       the first rule applies, which stops another user from pre-creating {@code /tmp/jsonmmap}.
+ *   <li>The path is walked from {@code /} down with {@code lstat}. Every directory on it is owned
+ *       by a trusted account (another owner could replace what lies below it after the walk). The
+ *       file, or a link, is trusted when a trusted account owns it, or when it sits in a directory
+ *       that only trusted accounts can write (a trusted owner, no group or other write): that
+ *       directory's owner chose who placed it. In a world- or group-writable sticky directory
+ *       ({@code /tmp}, {@code /dev/shm}) only the first rule applies, which stops another user from
+ *       pre-creating {@code /tmp/jsonmmap}.
  *   <li>A directory writable by group or others is refused unless it is sticky.
  *   <li>A symbolic link in a directory is followed only when the link itself is trusted, at most
  *       {@value #MAX_SYMLINKS} of them; the file itself (data file, lock file) is never a link.
@@ -482,8 +484,13 @@ final class SafeFiles {
     if (!strict(trust, requested) || trusted(stat, trust)) {
       return;
     }
+    // A file (or a link) another account owns may have been placed by the owner of a private
+    // parent. A directory may not: its owner could replace anything below it after the walk.
     boolean parentPrivate =
-        parent != null && trusted(parent, trust) && (parent.mode() & GROUP_OTHER_WRITE) == 0;
+        !kind.equals("directory")
+            && parent != null
+            && trusted(parent, trust)
+            && (parent.mode() & GROUP_OTHER_WRITE) == 0;
     if (parentPrivate) {
       return;
     }
@@ -512,11 +519,14 @@ final class SafeFiles {
             + Self.UID
             + ")"
             + trustedUsersText(trust)
-            + ", or sit in a directory only they can write");
+            + (kind.equals("directory")
+                ? " (its owner could replace what lies below it after the check)"
+                : ", or sit in a directory only they can write"));
   }
 
   /**
-   * A directory on the path: trusted owner unless placed, never writable by others unless sticky.
+   * A directory on the path: never writable by others unless sticky (its owner is checked by {@link
+   * #checkPlacement}).
    */
   private static void checkDirectory(Path requested, Stat stat, Stat parent, Trust trust)
       throws UntrustedFileException {
