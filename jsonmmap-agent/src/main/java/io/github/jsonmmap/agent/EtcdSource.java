@@ -135,7 +135,11 @@ final class EtcdSource implements Source {
         GetOption option = GetOption.builder().isPrefix(true).withRevision(readRevision).build();
         GetResponse response =
             client.getKVClient().get(bytes(prefix), option).get(10, TimeUnit.SECONDS);
-        readRevision = response.getHeader().getRevision();
+        if (key == null) {
+          // Pinned to the key's revision otherwise: the header names the store's newest revision
+          // even for a read at an older one, and watching from there would skip what lies between.
+          readRevision = response.getHeader().getRevision();
+        }
         for (KeyValue kv : response.getKvs()) {
           fresh.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes());
         }
