@@ -6,7 +6,6 @@ import io.github.jsonmmap.spring.actuate.JsonMmapWritableEndpoint.WriteDescripto
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +13,7 @@ import java.util.Map;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.web.HttpRequestHandler;
 import org.springframework.web.servlet.handler.AbstractHandlerMapping;
+import org.springframework.web.util.UriUtils;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -92,8 +92,7 @@ public final class JsonMmapJsonWriteHandlerMapping extends AbstractHandlerMappin
           patch == null ? badRequest("the body has no \"patch\"") : endpoint.merge(patch));
       return;
     }
-    String key =
-        URLDecoder.decode(path.substring(endpointPath.length() + 1), StandardCharsets.UTF_8);
+    String key = UriUtils.decode(path.substring(endpointPath.length() + 1), StandardCharsets.UTF_8);
     JsonNode value = body.get("value");
     write(
         response,

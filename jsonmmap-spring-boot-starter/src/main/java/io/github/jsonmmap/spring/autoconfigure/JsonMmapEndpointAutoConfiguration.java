@@ -10,6 +10,7 @@ import io.github.jsonmmap.spring.actuate.JsonMmapWritableEndpoint;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties;
 import org.springframework.boot.actuate.autoconfigure.web.server.ConditionalOnManagementPort;
 import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
@@ -69,6 +70,10 @@ public final class JsonMmapEndpointAutoConfiguration {
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass(name = "org.springframework.web.servlet.handler.AbstractHandlerMapping")
   @ConditionalOnManagementPort(ManagementPortType.SAME)
+  // Over HTTP only when the endpoint is exposed over HTTP (not when only JMX exposes it).
+  @ConditionalOnAvailableEndpoint(
+      endpoint = JsonMmapEndpoint.class,
+      exposure = EndpointExposure.WEB)
   static class JsonWrites {
 
     @Bean
