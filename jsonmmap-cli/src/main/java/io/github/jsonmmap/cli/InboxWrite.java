@@ -12,11 +12,13 @@ import io.github.jsonmmap.Role;
 import io.github.jsonmmap.Snapshot;
 import io.github.jsonmmap.WatchMode;
 import io.github.jsonmmap.WriterLockedException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -57,8 +59,14 @@ final class InboxWrite {
     write.wait = Duration.ZERO;
     long deadline = System.nanoTime() + wait.toNanos();
     boolean told = false;
+    // The same checks as any open of the file (regular file, trusted directories and owner)
+    // before a request is handed to whatever answers next to it.
+    Open.requireRegularFile(absolute, false);
+    JsonMmapFile.inspect(Open.readerOptions(absolute, write.trust).build());
+    Path socket = JsonMmapInbox.socketPath(absolute);
     while (true) {
-      if (Files.exists(JsonMmapInbox.socketPath(absolute), LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)
+          && isWritersSocket(socket, absolute, err)) {
         Integer code = throughInbox(absolute, asked, inbox.timeout, out, err);
         if (code != null) {
           return code;
@@ -77,7 +85,8 @@ final class InboxWrite {
               absolute, e.getMessage() + " waited=" + CliText.duration(wait), e);
         }
         if (!told) {
-          err.println("jsonmmap: waiting for the writer lock: " + e.getMessage());
+          err.println(
+              "jsonmmap: waiting for the writer lock: " + JsonMmapCli.oneLine(e.getMessage()));
           err.flush();
           told = true;
         }
@@ -145,7 +154,7 @@ final class InboxWrite {
       case "rejected" -> {
         err.println(
             "jsonmmap: rejected by the writer's validators, nothing written: path="
-                + file
+                + SafeText.of(file)
                 + " version="
                 + reply.version());
         for (String reason : reply.reasons()) {
@@ -177,7 +186,7 @@ final class InboxWrite {
     if (now.isPresent() && version > before && before >= 0 && shows(now.get(), request)) {
       err.println(
           "jsonmmap: the writer did not answer, but the file shows the change committed: path="
-              + file
+              + SafeText.of(file)
               + " version="
               + version);
       out.println(version);
@@ -235,12 +244,39 @@ final class InboxWrite {
     }
   }
 
-  /** Text from the writer (validator reasons), safe for a terminal: no control characters. */
+  /** Text from the writer (validator reasons), safe for a terminal (see {@link SafeText}). */
   private static String printable(String text) {
-    StringBuilder out = new StringBuilder();
-    (text == null ? "" : text)
-        .codePoints()
-        .forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-    return out.toString();
+    return SafeText.of(text == null ? "" : text);
   }
+
+  /**
+   * Whether the inbox socket may be talked to: a socket (never a link), owned by root, by this user
+   * or by the file's owner. Anything else at that path is not the writer's, and a request (values
+   * included) must not reach it, nor its answer be taken as a commit.
+   */
+  private static boolean isWritersSocket(Path socket, Path file, PrintWriter err) {
+    try {
+      Map<String, Object> attributes =
+          Files.readAttributes(socket, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+      int mode = (Integer) attributes.get("mode");
+      int uid = (Integer) attributes.get("uid");
+      int fileOwner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      if ((mode & S_IFMT) == S_IFSOCK && (uid == 0 || uid == self || uid == fileOwner)) {
+        return true;
+      }
+      err.println(
+          "jsonmmap: warning: not the writer's inbox, not used: path="
+              + SafeText.of(socket)
+              + " uid="
+              + uid
+              + " (a socket owned by root, this user or the file's owner is)");
+      return false;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFSOCK = 0140000;
 }

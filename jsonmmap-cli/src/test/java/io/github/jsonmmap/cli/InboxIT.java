@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapInbox;
 import io.github.jsonmmap.Role;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,41 @@ class InboxIT {
   void create() {
     file = dir.resolve("app.json");
     Fixture.create(file, "{\"greeting\":\"hello\"}");
+  }
+
+  @Test
+  void somethingAtTheSocketPathThatIsNotTheWritersSocketIsNeverTalkedTo() throws Exception {
+    Path socket = dir.resolve("app.json.sock");
+    Path elsewhere = dir.resolve("elsewhere");
+    Files.writeString(elsewhere, "not a socket");
+    for (Runnable plant :
+        List.<Runnable>of(
+            () -> uncheck(() -> Files.writeString(socket, "a regular file")),
+            () -> uncheck(() -> Files.createSymbolicLink(socket, elsewhere)))) {
+      Files.deleteIfExists(socket);
+      plant.run();
+      long before = Fixture.read(file).version();
+
+      Cli.Result result = Cli.run(dir, "set", "app.json", "greeting", "\"hi " + before + "\"");
+
+      // No writer runs: the command takes the lock itself, after saying why it did not use it.
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
+      assertThat(result.stdout()).isEqualTo(String.valueOf(before + 1));
+      assertThat(result.stderr()).contains("not the writer's inbox, not used");
+    }
+    assertThat(Files.readString(elsewhere)).isEqualTo("not a socket");
+  }
+
+  private interface IoAction {
+    void run() throws java.io.IOException;
+  }
+
+  private static void uncheck(IoAction action) {
+    try {
+      action.run();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
