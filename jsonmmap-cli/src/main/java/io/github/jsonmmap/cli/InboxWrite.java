@@ -10,6 +10,7 @@ import io.github.jsonmmap.JsonMmapInbox.Request;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import io.github.jsonmmap.Snapshot;
+import io.github.jsonmmap.UntrustedFileException;
 import io.github.jsonmmap.WatchMode;
 import io.github.jsonmmap.WriterLockedException;
 import java.io.IOException;
@@ -59,13 +60,10 @@ final class InboxWrite {
     write.wait = Duration.ZERO;
     long deadline = System.nanoTime() + wait.toNanos();
     boolean told = false;
-    // The same checks as any open of the file (regular file, trusted directories and owner)
-    // before a request is handed to whatever answers next to it.
-    Open.requireRegularFile(absolute, false);
-    JsonMmapFile.inspect(Open.readerOptions(absolute, write.trust).build());
     Path socket = JsonMmapInbox.socketPath(absolute);
     while (true) {
       if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)
+          && isTrustedFile(absolute, write)
           && isWritersSocket(socket, absolute, err)) {
         Integer code = throughInbox(absolute, asked, inbox.timeout, out, err);
         if (code != null) {
@@ -273,6 +271,24 @@ final class InboxWrite {
               + " (a socket owned by root, this user or the file's owner is)");
       return false;
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The same checks as any open of the file (a regular file, trusted directories and owner) before
+   * a request is handed to whatever answers next to it: an untrusted file is an error; a file the
+   * lock path will refuse for another reason (not initialised, corrupt) skips the inbox so that the
+   * usual message says why.
+   */
+  private static boolean isTrustedFile(Path file, WriteOptions write) {
+    Open.requireRegularFile(file, false);
+    try {
+      JsonMmapFile.inspect(Open.readerOptions(file, write.trust).build());
+      return true;
+    } catch (UntrustedFileException e) {
+      throw e;
+    } catch (JsonMmapException e) {
       return false;
     }
   }
