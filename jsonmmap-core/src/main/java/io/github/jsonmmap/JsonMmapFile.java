@@ -362,7 +362,8 @@ public final class JsonMmapFile implements AutoCloseable {
       writerRole.requireWriter();
       Snapshot current = ctx.latest;
       ObjectNode next = change.apply(current.tree());
-      if (next.equals(current.tree())) {
+      // Compared with the snapshot's own tree (read only): no second copy of the document.
+      if (next.equals(current.treeView())) {
         return current;
       }
       return writerRole.publish(ctx.documents.toTree(ctx.path, ctx.mapper, next));
