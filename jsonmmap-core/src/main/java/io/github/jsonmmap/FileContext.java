@@ -125,7 +125,12 @@ final class FileContext {
       failures.computeIfAbsent(e.reason(), reason -> new LongAdder()).increment();
       // A file not there yet, or still being created, is expected while a fleet starts.
       boolean expected = e.reason().equals("missing") || e.reason().equals("not-ready");
-      LOG.log(expected ? Level.INFO : Level.WARNING, "jsonmmap: {0}", e.getMessage());
+      if (e.reason().equals("internal")) {
+        // A bug of ours, not a fault of the file: the stack trace is what a report needs.
+        LOG.log(Level.WARNING, "jsonmmap: " + e.getMessage(), e.getCause());
+      } else {
+        LOG.log(expected ? Level.INFO : Level.WARNING, "jsonmmap: {0}", e.getMessage());
+      }
     }
   }
 

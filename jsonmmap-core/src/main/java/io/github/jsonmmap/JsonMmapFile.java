@@ -480,7 +480,7 @@ public final class JsonMmapFile implements AutoCloseable {
       } finally {
         ctx.mappingLock.unlock();
       }
-      readerRole.close(spinning);
+      readerRole.close();
     } finally {
       ctx.lock.unlock();
     }

@@ -4,6 +4,8 @@ import static io.github.jsonmmap.FileLayout.*;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
@@ -16,9 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * A standby uses it until it takes over as writer.
  *
  * <p>Reads go through positional reads ({@link FileRegion}), never a mapping, so a file truncated
- * (and regrown) under a reader is an error it reports, not a SIGBUS. Only spin mode keeps a
- * mapping, of the header page alone, for its one load of the current word per spin; it catches the
- * fault that a truncation raises there.
+ * (and regrown) under a reader is an error it reports, not a SIGBUS. Spin mode too spins on
+ * positional reads of the current word.
  *
  * <p>A version is marked seen only once it has been taken in. One that failed for a reason that may
  * pass (a timeout, no heap for it, an I/O error) is read again at the next event or poll; a corrupt
@@ -28,9 +29,6 @@ import java.util.concurrent.locks.LockSupport;
 final class ReaderRole {
 
   private static final System.Logger LOG = FileContext.LOG;
-
-  /** Spins between two checks that the spin mapping still has a file under it. */
-  private static final long SPINS_PER_SIZE_CHECK = 4096;
 
   private final FileContext ctx;
 
@@ -65,9 +63,6 @@ final class ReaderRole {
 
   /** The parser for documents longer than this reader's own maximum; made when first needed. */
   private volatile Documents wideDocuments;
-
-  /** The header page mapped for spin mode's load of the current word; null in other modes. */
-  private volatile MappedRegion spinRegion;
 
   ReaderRole(FileContext ctx) {
     this.ctx = ctx;
@@ -113,10 +108,6 @@ final class ReaderRole {
       FileRegion r = new FileRegion(ctx.path, ch);
       Protocol.checkHeader(ctx.path, r);
       ctx.checkName(r);
-      MappedRegion spin =
-          ctx.options.watchMode() == WatchMode.SPIN
-              ? new MappedRegion(ch.map(FileChannel.MapMode.READ_ONLY, 0, MIN_HEADER_LENGTH))
-              : null;
       FileChannel old = ctx.channel;
       ctx.channel = ch;
       dropWriterMapping();
@@ -126,12 +117,11 @@ final class ReaderRole {
       fileChannel = ch;
       knownSize = size;
       truncatedSeen = false;
-      spinRegion = spin;
       attached = true;
       FileContext.closeQuietly(old);
       readAndApply(r.longAcquire(CURRENT_OFFSET), true);
     } catch (IOException e) {
-      throw ctx.ioError("cannot map the header page for spin mode", e);
+      throw ctx.ioError("cannot read the size of the file", e);
     } finally {
       if (!attached) {
         FileContext.closeQuietly(ch);
@@ -156,17 +146,10 @@ final class ReaderRole {
     }
   }
 
-  /**
-   * On close (handle lock held): unmaps the spin mode header page unless the spin thread is still
-   * running, in which case the garbage collector does it.
-   */
-  void close(boolean spinning) {
-    MappedRegion r = spinRegion;
-    spinRegion = null;
+  /** On close (handle lock held): the channel is the handle's to close. */
+  void close() {
     file = null;
-    if (r != null && !spinning) {
-      Unmapper.unmap(r.buffer());
-    }
+    fileChannel = null;
   }
 
   /**
@@ -536,12 +519,6 @@ final class ReaderRole {
   }
 
   private JsonMmapException unexpected(Throwable e) {
-    if (e instanceof InternalError) {
-      // HotSpot's report of a fault on a mapped page (spin mode's header page), delivered late:
-      // the file shrank under the mapping.
-      truncatedSeen = true;
-      return truncated(spinFileSize());
-    }
     if (e instanceof OutOfMemoryError oom) {
       return new JsonMmapException(
           "too-large-for-heap",
@@ -566,41 +543,43 @@ final class ReaderRole {
 
   /**
    * The body of the busy-spin thread ({@link WatchMode#SPIN}): runs until the handle closes and
-   * survives anything. A load of the current word from a header page whose file was truncated
-   * raises an asynchronous {@link InternalError} that HotSpot may deliver a few instructions later,
-   * even in a catch block: the file's size is checked every few thousand spins (microseconds
-   * apart), and the fault, should one come in between, is caught wherever it surfaces and reported.
+   * survives anything. It spins on positional reads of the current word, not on a mapping: a load
+   * from a mapped page of a file truncated under it would raise an asynchronous {@link
+   * InternalError} that HotSpot delivers at the next safepoint, possibly inside the JDK's own
+   * channel code, whose bookkeeping it can leave broken for good (every later call on the channel
+   * then fails). A {@code pread} of eight bytes costs about a microsecond and a short read is just
+   * a short read.
    */
   void spin() {
+    ByteBuffer word = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     while (true) {
       try {
         if (ctx.closed.get()) {
           return;
         }
-        spinUntilFault();
+        spinUntilFault(word);
       } catch (Throwable e) {
         try {
-          spinFailed(e);
+          fail(e instanceof JsonMmapException j ? j : unexpected(e));
+          pause(TimeUnit.MILLISECONDS.toNanos(1));
         } catch (Throwable again) {
-          // A fault delivered while reporting the last one: the next round reports what is left.
-          truncatedSeen = true;
+          // Out of memory while reporting: the next round reports what is left.
         }
       }
     }
   }
 
   /** Spins until the handle closes, or until something is thrown. */
-  private void spinUntilFault() {
-    long spins = 0;
+  private void spinUntilFault(ByteBuffer word) {
     while (!ctx.closed.get()) {
-      MappedRegion r = spinRegion;
-      if (r == null || ctx.writer || (spins++ % SPINS_PER_SIZE_CHECK == 0 && !spinSafe())) {
-        // Nothing to follow: not attached yet or the file shrank (the watcher's poll handles
-        // both), or this standby now writes.
+      FileChannel ch = fileChannel;
+      long current = ch == null || ctx.writer || truncatedSeen ? NO_WORD : currentWord(ch, word);
+      if (current == NO_WORD) {
+        // Nothing to follow: not attached yet, the file shrank or is being replaced (the watcher's
+        // poll reports and handles each), or this standby now writes.
         pause(TimeUnit.MILLISECONDS.toNanos(1));
         continue;
       }
-      long current = r.longAcquire(CURRENT_OFFSET);
       if (current == ctx.seenCurrent) {
         Thread.onSpinWait();
         continue;
@@ -614,23 +593,30 @@ final class ReaderRole {
     }
   }
 
-  private void spinFailed(Throwable e) {
-    fail(e instanceof JsonMmapException j ? j : unexpected(e));
-    // spinUntilFault() checks the size before its next load rather than fault again.
-    pause(TimeUnit.MILLISECONDS.toNanos(1));
-  }
+  /** No current word could be read: the value a current word never has (version 2^63-1, slot 1). */
+  private static final long NO_WORD = -1;
 
-  /** Whether the spin mapping's page lies inside the file. */
-  private boolean spinSafe() {
-    return spinFileSize() >= MIN_HEADER_LENGTH;
-  }
-
-  private long spinFileSize() {
-    FileChannel ch = fileChannel;
+  /**
+   * The current word read with one {@code pread} into {@code word}, or {@link #NO_WORD} when the
+   * read came short or failed (a truncated or closed file: the lock-holding paths report it). The
+   * interrupt status is set aside for the read: an interrupt would close the channel for everyone.
+   */
+  private static long currentWord(FileChannel ch, ByteBuffer word) {
+    boolean interrupted = Thread.interrupted();
     try {
-      return ch == null ? 0 : ch.size();
+      word.clear();
+      while (word.hasRemaining()) {
+        if (ch.read(word, CURRENT_OFFSET + word.position()) < 0) {
+          return NO_WORD;
+        }
+      }
+      return word.getLong(0);
     } catch (IOException e) {
-      return 0;
+      return NO_WORD;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
