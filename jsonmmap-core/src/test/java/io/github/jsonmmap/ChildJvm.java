@@ -127,8 +127,8 @@ final class ChildJvm implements AutoCloseable {
       return;
     }
     try {
-      out.join(5000);
-      err.join(5000);
+      out.join(30_000);
+      err.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -153,7 +153,7 @@ final class ChildJvm implements AutoCloseable {
   void kill() {
     process.destroyForcibly();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
         throw new AssertionError("child did not die after SIGKILL: " + process.pid());
       }
     } catch (InterruptedException e) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and a publish that fits without growth still works. Mounting needs root; elsewhere the test is
  * skipped with the reason, and it prints whether it ran.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FullDiskTest {
 
   @TempDir Path parent;
@@ -61,7 +61,7 @@ class FullDiskTest {
     String target = mount.toString();
     try {
       await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {

@@ -23,7 +23,7 @@ class HeartbeatsTest {
             });
     ScheduledFuture<?> good = Heartbeats.schedule(Duration.ofMillis(10), healthy::incrementAndGet);
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> failing.get() >= 5 && healthy.get() >= 5);
+      await().atMost(Duration.ofSeconds(30)).until(() -> failing.get() >= 5 && healthy.get() >= 5);
     } finally {
       bad.cancel(false);
       good.cancel(false);

@@ -23,12 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * clear error naming the file, the last good version stays served, and the reader recovers when the
  * file is fixed.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HostileEnvironmentTest {
 
   private static final Duration POLL = Duration.ofMillis(50);
 
-  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration WAIT = Duration.ofSeconds(30);
 
   /**
    * Root reads any file whatever its permissions (CAP_DAC_OVERRIDE), so the permission tests assert

@@ -94,7 +94,7 @@ class JsonMmapFileTest {
       List<Change> seen = new CopyOnWriteArrayList<>();
       reader.addListener(seen::add);
       writer.publish(Map.of("keep", 1, "change", "b", "add", List.of("x")));
-      await().atMost(Duration.ofSeconds(5)).until(() -> !seen.isEmpty());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !seen.isEmpty());
       Change change = seen.get(0);
       assertThat(change.previous().version()).isEqualTo(2);
       assertThat(change.current().version()).isEqualTo(3);
@@ -232,7 +232,7 @@ class JsonMmapFileTest {
       assertThat(standby.isWriter()).isFalse();
       assertThatThrownBy(() -> standby.set("x", 1)).isInstanceOf(NotWriterException.class);
       writer.close();
-      await().atMost(Duration.ofSeconds(5)).until(standby::isWriter);
+      await().atMost(Duration.ofSeconds(30)).until(standby::isWriter);
       assertThat(standby.snapshot().get("by")).isEqualTo("first");
       assertThat(standby.set("by", "second").version()).isEqualTo(3);
     } finally {
@@ -305,10 +305,10 @@ class JsonMmapFileTest {
                     .pollInterval(Duration.ofMinutes(1))
                     .build())) {
       long version = writer.set("k", "v").version();
-      await().atMost(Duration.ofSeconds(5)).until(() -> events.snapshot().version() == version);
+      await().atMost(Duration.ofSeconds(30)).until(() -> events.snapshot().version() == version);
       await()
           .during(Duration.ofMillis(300))
-          .atMost(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> polling.snapshot().version() == version - 1);
       assertThat(polling.refresh().version()).isEqualTo(version);
     }

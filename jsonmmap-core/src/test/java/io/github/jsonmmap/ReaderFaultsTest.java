@@ -32,12 +32,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * does not fit in the heap. Each is reported ({@code lastError}, {@code readFailures()}), the last
  * good version stays served, and the reader recovers or converges on the file's document.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Timeout(value = 900, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ReaderFaultsTest {
 
   private static final Duration POLL = Duration.ofMillis(20);
 
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   /** Truncate-and-regrow rounds per watch mode. */
   private static final int ROUNDS = 25;

@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class WatcherTest {
 
   private static final long HOUR_NANOS = TimeUnit.HOURS.toNanos(1);
-  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
 
   @TempDir Path dir;
 
@@ -368,7 +368,7 @@ class WatcherTest {
     public void close() {
       process.destroyForcibly();
       try {
-        process.waitFor(10, TimeUnit.SECONDS);
+        process.waitFor(60, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -146,7 +146,7 @@ class WriterLifecycleTest {
       assertThat(writer.snapshot().version()).as("nothing published").isEqualTo(before);
 
       long beat = header(HEARTBEAT_OFFSET);
-      await().atMost(Duration.ofSeconds(10)).until(() -> header(HEARTBEAT_OFFSET) > beat);
+      await().atMost(Duration.ofSeconds(30)).until(() -> header(HEARTBEAT_OFFSET) > beat);
       assertThat(writer.isWriter()).isTrue();
       assertThat(writer.set("a", 2).version()).isEqualTo(before + 1);
     }
@@ -193,7 +193,7 @@ class WriterLifecycleTest {
           .hasMessageContaining("path=" + file())
           .hasMessageContaining("truncated under the writer");
       await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(30))
           .untilAsserted(
               () ->
                   assertThat(writer.lastError())

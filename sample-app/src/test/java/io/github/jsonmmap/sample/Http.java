@@ -13,8 +13,13 @@ import tools.jackson.databind.json.JsonMapper;
 /** A minimal JSON-over-HTTP client for one instance of the sample, reachable at a base URI. */
 final class Http {
 
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /**
+   * Generous on purpose: on a loaded 2-core machine a request can wait seconds for a CPU, and a
+   * test that counts failed requests must not count a slow answer as a failure.
+   */
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
   private final String base;
@@ -40,7 +45,7 @@ final class Http {
   int postStatus(String path, Object body) {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofSeconds(5))
+            .timeout(TIMEOUT)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body)))
             .build();
@@ -53,7 +58,7 @@ final class Http {
   }
 
   private JsonNode send(HttpRequest.Builder builder) {
-    HttpRequest request = builder.timeout(Duration.ofSeconds(5)).build();
+    HttpRequest request = builder.timeout(TIMEOUT).build();
     HttpResponse<String> response = exchange(request);
     if (response.statusCode() != 200) {
       throw new IllegalStateException(

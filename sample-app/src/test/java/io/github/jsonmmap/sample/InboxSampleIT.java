@@ -27,6 +27,12 @@ class InboxSampleIT {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  /**
+   * How long a request may take, on both sides: a loaded machine can keep the sample's writer off
+   * the CPU for seconds, and a slow answer is not what this test is about.
+   */
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
   @TempDir Path dir;
 
   @Test
@@ -39,7 +45,7 @@ class InboxSampleIT {
           .pollInterval(Duration.ofMillis(100))
           .failFast("the sample app exited", () -> !app.isAlive())
           .ignoreException(InboxUnavailableException.class)
-          .until(() -> JsonMmapInbox.send(file, Request.remove("nothing")).ok());
+          .until(() -> JsonMmapInbox.send(file, Request.remove("nothing"), REQUEST_TIMEOUT).ok());
 
       Reply rejected =
           JsonMmapInbox.send(
@@ -49,14 +55,17 @@ class InboxSampleIT {
                       .objectNode()
                       .set(
                           "limits",
-                          NODES.objectNode().put("burst", -1).put("requestsPerSecond", 0))));
+                          NODES.objectNode().put("burst", -1).put("requestsPerSecond", 0))),
+              REQUEST_TIMEOUT);
       assertThat(rejected.error()).isEqualTo("rejected");
       assertThat(rejected.reasons())
           .containsExactlyInAnyOrder(
               "limits.requestsPerSecond must be a whole number above 0",
               "limits.burst must be a whole number, 0 or more");
 
-      Reply ok = JsonMmapInbox.send(file, Request.set("limits.burst", NODES.numberNode(70)));
+      Reply ok =
+          JsonMmapInbox.send(
+              file, Request.set("limits.burst", NODES.numberNode(70)), REQUEST_TIMEOUT);
       assertThat(ok.ok()).as("%s", ok).isTrue();
       try (JsonMmapFile reader = JsonMmapFile.open(file, Role.READER)) {
         assertThat(reader.snapshot().version()).isEqualTo(ok.version());
@@ -84,6 +93,7 @@ class InboxSampleIT {
     command.add("--server.port=0");
     command.add("--jsonmmap.file=" + file);
     command.add("--jsonmmap.role=writer");
+    command.add("--jsonmmap.inbox.request-timeout=" + REQUEST_TIMEOUT.toSeconds() + "s");
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(file.resolveSibling("sample-app.log").toFile())
