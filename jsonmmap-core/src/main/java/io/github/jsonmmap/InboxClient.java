@@ -5,6 +5,7 @@ import io.github.jsonmmap.JsonMmapInbox.Request;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The client side of the inbox: one connection, one request, one reply. Stateless; safe to call
  * from any thread.
+ *
+ * <p>Interruptible: an interrupt of the calling thread ends the exchange with an exception that
+ * says so (nothing sent yet: {@link InboxUnavailableException}; sent: {@link
+ * InboxOutcomeUnknownException}) and leaves the thread's interrupt status set.
  */
 final class InboxClient {
 
@@ -28,6 +33,9 @@ final class InboxClient {
     SocketChannel ch;
     try {
       ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    } catch (ClosedByInterruptException e) {
+      throw new InboxUnavailableException(
+          file, "interrupted before the request was sent: path=" + socket, e);
     } catch (IOException | RuntimeException e) {
       throw new InboxUnavailableException(
           file, "no writer inbox: path=" + socket + " error=" + Documents.oneLine(e), e);
@@ -38,6 +46,14 @@ final class InboxClient {
         while (frame.hasRemaining()) {
           ch.write(frame);
         }
+      } catch (ClosedByInterruptException e) {
+        if (!frame.hasRemaining()) {
+          // The last write went out whole before the interrupt was noticed.
+          throw interruptedAfterSending(file, socket, e);
+        }
+        // Part of the request is out, never all of it: the writer applies only whole ones.
+        throw new InboxUnavailableException(
+            file, "interrupted before the request was sent: path=" + socket, e);
       } catch (IOException e) {
         // The writer refused before reading everything (too large, forbidden, busy): the reason
         // is in its reply when it sent one; either way it never applied a partial request.
@@ -55,13 +71,13 @@ final class InboxClient {
       }
       return readReply(ch, file, socket, false);
     } finally {
+      // Only the watchdog is interrupted here; the caller's own interrupt status is left alone.
       watchdog.interrupt();
       try {
         ch.close();
       } catch (IOException e) {
         // Nothing left to tell the caller.
       }
-      Thread.interrupted();
     }
   }
 
@@ -105,6 +121,9 @@ final class InboxClient {
       if (quiet) {
         return null;
       }
+      if (e instanceof ClosedByInterruptException interrupted) {
+        throw interruptedAfterSending(file, socket, interrupted);
+      }
       boolean timedOut = !ch.isOpen();
       throw new InboxOutcomeUnknownException(
           file,
@@ -115,6 +134,17 @@ final class InboxClient {
           timedOut,
           e);
     }
+  }
+
+  private static InboxOutcomeUnknownException interruptedAfterSending(
+      Path file, Path socket, IOException e) {
+    // The client gave up, as on a timeout: the writer may still commit the request.
+    return new InboxOutcomeUnknownException(
+        file,
+        "interrupted while waiting for the reply, the change may or may not be committed: path="
+            + socket,
+        true,
+        e);
   }
 
   private static void readFully(SocketChannel ch, ByteBuffer buffer) throws IOException {

@@ -329,6 +329,191 @@ class InboxTest {
     }
   }
 
+  /** A validator that blocks on documents holding {@code "slow"} until released. */
+  private static final class SlowValidator implements java.util.function.Consumer<ObjectNode> {
+    final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void accept(ObjectNode doc) {
+      if (doc.has("slow") && release.getCount() > 0) {
+        entered.release();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** Sends {@code slow} in the background and returns once the validator is blocked on it. */
+  private Future<Reply> blockTheWriter(Path file, SlowValidator validator) {
+    return pool.submit(
+        () -> JsonMmapInbox.send(file, Request.set("slow", NODES.booleanNode(true)), START));
+  }
+
+  private static void awaitBlocked(SlowValidator validator) throws InterruptedException {
+    assertThat(validator.entered.tryAcquire(30, TimeUnit.SECONDS)).as("validator entered").isTrue();
+  }
+
+  private static SocketChannel halfRequest(Path socket) throws IOException {
+    SocketChannel half = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    half.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 100, '{', '"'}));
+    return half;
+  }
+
+  @Test
+  void slowValidatorStallsOnlyTheRequestsQueuedBehindIt() throws Exception {
+    Path file = newFile();
+    Path socket = JsonMmapInbox.socketPath(file);
+    SlowValidator validator = new SlowValidator();
+    try (JsonMmapFile handle = writerHandle(file)) {
+      handle.setValidator(validator);
+      try (JsonMmapInbox inbox = serve(handle, Duration.ofSeconds(1))) {
+        long before = handle.snapshot().version();
+        Future<Reply> slow = blockTheWriter(file, validator);
+        awaitBlocked(validator);
+        try (SocketChannel queued = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+          // A whole request behind the blocked one waits for the writer thread...
+          byte[] json =
+              "{\"v\":1,\"op\":\"set\",\"key\":\"queued\",\"value\":1}"
+                  .getBytes(StandardCharsets.UTF_8);
+          queued.write(ByteBuffer.allocate(4 + json.length).putInt(json.length).put(json).flip());
+          // ...while the selector keeps answering everyone else: half-sent requests time out
+          // (twice over, so the queued request has waited longer than the timeout behind it)...
+          for (int i = 0; i < 2; i++) {
+            try (SocketChannel half = halfRequest(socket)) {
+              Future<Reply> timedOut = pool.submit(() -> readReply(half));
+              assertThat(timedOut.get(30, TimeUnit.SECONDS).error()).isEqualTo("timeout");
+            }
+          }
+          // ...and refuses what it can refuse without the writer thread.
+          try (SocketChannel big = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            big.write(ByteBuffer.allocate(4).putInt(0, Integer.MAX_VALUE));
+            assertThat(pool.submit(() -> readReply(big)).get(30, TimeUnit.SECONDS).error())
+                .isEqualTo("too-large");
+          }
+          assertThat(slow.isDone()).isFalse();
+
+          validator.release.countDown();
+          Reply slowReply = slow.get(30, TimeUnit.SECONDS);
+          assertThat(slowReply.ok()).as("%s", slowReply).isTrue();
+          assertThat(slowReply.version()).isEqualTo(before + 1);
+          // The queued request waited behind it longer than a client waits: refused, unapplied.
+          Reply queuedReply = pool.submit(() -> readReply(queued)).get(30, TimeUnit.SECONDS);
+          assertThat(queuedReply.error()).isEqualTo("busy");
+          assertThat(queuedReply.message()).contains("waited=");
+        }
+        assertThat(handle.snapshot().get("queued")).isNull();
+        assertThat(handle.snapshot().version()).isEqualTo(before + 1);
+        Reply after = JsonMmapInbox.send(file, Request.set("queued", NODES.numberNode(2)));
+        assertThat(after.ok()).as("%s", after).isTrue();
+        assertThat(inbox.replies()).containsKeys("ok", "timeout", "too-large", "busy");
+      } finally {
+        validator.release.countDown();
+      }
+    }
+  }
+
+  @Test
+  void connectionsOverTheCapAreAnsweredBusyAndClosedAtOnce() throws Exception {
+    Path file = newFile();
+    Path socket = JsonMmapInbox.socketPath(file);
+    try (JsonMmapFile handle = writerHandle(file);
+        // A timeout far beyond the test's deadlines: nothing here may wait for it.
+        JsonMmapInbox inbox = serve(handle, Duration.ofMinutes(5))) {
+      List<SocketChannel> held = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          held.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+        }
+        for (int i = 0; i < 50; i++) {
+          try (SocketChannel extra = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            Future<Integer> closedByWriter =
+                pool.submit(
+                    () -> {
+                      assertThat(readReply(extra).error()).isEqualTo("busy");
+                      // The writer holds nothing for it: the connection ends right after the
+                      // reply, not when the client gives up or a timeout passes.
+                      return extra.read(ByteBuffer.allocate(16));
+                    });
+            assertThat(closedByWriter.get(30, TimeUnit.SECONDS)).isEqualTo(-1);
+          }
+        }
+        // A client that sends its request anyway still reads the reason.
+        try (SocketChannel late = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+          byte[] json =
+              "{\"v\":1,\"op\":\"set\",\"key\":\"late\",\"value\":1}"
+                  .getBytes(StandardCharsets.UTF_8);
+          try {
+            late.write(ByteBuffer.allocate(4 + json.length).putInt(json.length).put(json).flip());
+          } catch (IOException e) {
+            // The writer may have closed first (broken pipe): the reply is still there to read.
+          }
+          assertThat(pool.submit(() -> readReply(late)).get(30, TimeUnit.SECONDS).error())
+              .isEqualTo("busy");
+        }
+      } finally {
+        for (SocketChannel ch : held) {
+          ch.close();
+        }
+      }
+      await()
+          .atMost(START)
+          .until(() -> JsonMmapInbox.send(file, Request.set("after", NODES.numberNode(1))).ok());
+      assertThat(handle.snapshot().get("late")).isNull();
+      assertThat(inbox.replies().get("busy")).isGreaterThanOrEqualTo(51L);
+    }
+  }
+
+  @Test
+  void interruptedSendThrowsAndLeavesTheThreadInterrupted() throws Exception {
+    Path file = newFile();
+    SlowValidator validator = new SlowValidator();
+    try (JsonMmapFile handle = writerHandle(file)) {
+      handle.setValidator(validator);
+      try (JsonMmapInbox inbox = serve(handle, Duration.ofSeconds(5))) {
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+        Thread sender =
+            new Thread(
+                () -> {
+                  try {
+                    JsonMmapInbox.send(file, Request.set("slow", NODES.booleanNode(true)), START);
+                    thrown.complete(null);
+                  } catch (RuntimeException e) {
+                    thrown.complete(e);
+                  }
+                  stillInterrupted.complete(Thread.currentThread().isInterrupted());
+                });
+        sender.start();
+        awaitBlocked(validator);
+        sender.interrupt();
+        assertThat(thrown.get(30, TimeUnit.SECONDS))
+            .isInstanceOf(InboxOutcomeUnknownException.class)
+            .hasMessageContaining("interrupted");
+        assertThat(stillInterrupted.get(30, TimeUnit.SECONDS)).isTrue();
+        sender.join(TimeUnit.SECONDS.toMillis(30));
+        validator.release.countDown();
+
+        // Interrupted before it starts: nothing is sent, and the interrupt stays.
+        Thread.currentThread().interrupt();
+        try {
+          assertThatThrownBy(() -> JsonMmapInbox.send(file, Request.set("x", NODES.numberNode(1))))
+              .isInstanceOf(InboxUnavailableException.class)
+              .hasMessageContaining("interrupted");
+          assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+          Thread.interrupted();
+        }
+        assertThat(handle.snapshot().get("x")).isNull();
+      } finally {
+        validator.release.countDown();
+      }
+    }
+  }
+
   @Test
   void requestsAreSerialisedWithTheWritersOwnWrites() throws Exception {
     Path file = newFile();
