@@ -423,24 +423,29 @@ class InboxTest {
     try (JsonMmapFile handle = writerHandle(file);
         // A timeout far beyond the test's deadlines: nothing here may wait for it.
         JsonMmapInbox inbox = serve(handle, Duration.ofMinutes(5))) {
+      long socketsBefore = openSockets();
       List<SocketChannel> held = new java.util.ArrayList<>();
       try {
         for (int i = 0; i < 4; i++) {
           held.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
         }
         for (int i = 0; i < 50; i++) {
-          try (SocketChannel extra = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            Future<Integer> closedByWriter =
-                pool.submit(
-                    () -> {
-                      assertThat(readReply(extra).error()).isEqualTo("busy");
-                      // The writer holds nothing for it: the connection ends right after the
-                      // reply, not when the client gives up or a timeout passes.
-                      return extra.read(ByteBuffer.allocate(16));
-                    });
-            assertThat(closedByWriter.get(30, TimeUnit.SECONDS)).isEqualTo(-1);
-          }
+          SocketChannel extra = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+          held.add(extra);
+          Future<Integer> closedByWriter =
+              pool.submit(
+                  () -> {
+                    assertThat(readReply(extra).error()).isEqualTo("busy");
+                    return extra.read(ByteBuffer.allocate(16));
+                  });
+          assertThat(closedByWriter.get(30, TimeUnit.SECONDS)).isEqualTo(-1);
         }
+        // The writer holds nothing for them while their clients keep them open: only the 4
+        // connections within the cap have a descriptor on its side (this JVM holds both ends).
+        await()
+            .atMost(START)
+            .untilAsserted(
+                () -> assertThat(openSockets()).isLessThanOrEqualTo(socketsBefore + 4 + 54 + 8));
         // A client that sends its request anyway still reads the reason.
         try (SocketChannel late = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
           byte[] json =
@@ -464,6 +469,21 @@ class InboxTest {
           .until(() -> JsonMmapInbox.send(file, Request.set("after", NODES.numberNode(1))).ok());
       assertThat(handle.snapshot().get("late")).isNull();
       assertThat(inbox.replies().get("busy")).isGreaterThanOrEqualTo(51L);
+    }
+  }
+
+  /** Sockets this JVM has open, from {@code /proc/self/fd}. */
+  private static long openSockets() throws IOException {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.filter(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                  return false; // closed meanwhile
+                }
+              })
+          .count();
     }
   }
 
