@@ -7,9 +7,13 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
+import jdk.net.ExtendedSocketOptions;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -39,6 +43,11 @@ final class InboxClient {
     } catch (IOException | RuntimeException e) {
       throw new InboxUnavailableException(
           file, "no writer inbox: path=" + socket + " error=" + Documents.oneLine(e), e);
+    }
+    String impostor = refuseServer(ch, file, socket);
+    if (impostor != null) {
+      closeQuietly(ch);
+      throw new InboxUnavailableException(file, impostor, null);
     }
     Thread watchdog = watchdog(ch, timeout);
     try {
@@ -73,11 +82,54 @@ final class InboxClient {
     } finally {
       // Only the watchdog is interrupted here; the caller's own interrupt status is left alone.
       watchdog.interrupt();
-      try {
-        ch.close();
-      } catch (IOException e) {
-        // Nothing left to tell the caller.
-      }
+      closeQuietly(ch);
+    }
+  }
+
+  /**
+   * Why the process listening on the socket is not the file's writer, or null when it may be. A
+   * writer opens only a file its own user owns, so the listener must run as the file's owner, root
+   * or this process's own user: anyone else (a socket planted in a sticky directory such as
+   * /dev/shm before the writer bound its own, or after it went away) would get the request and
+   * could answer a false "committed". Nothing is sent to it.
+   */
+  private static String refuseServer(SocketChannel ch, Path file, Path socket) {
+    UserPrincipal server;
+    UserPrincipal owner;
+    try {
+      server = ch.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+      owner = Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException e) {
+      return "cannot tell who serves the inbox, not sending: path="
+          + socket
+          + " error="
+          + Documents.oneLine(e);
+    }
+    if (server.equals(owner) || server.getName().equals("root") || server.equals(self())) {
+      return null;
+    }
+    return "inbox served by a user other than the file's owner, not sending: path="
+        + socket
+        + " server="
+        + server.getName()
+        + " owner="
+        + owner.getName();
+  }
+
+  /** This process's user (the owner of /proc/self on Linux), or null where it cannot be told. */
+  private static UserPrincipal self() {
+    try {
+      return Files.getOwner(Path.of("/proc/self"));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // Nothing left to tell the caller.
     }
   }
 

@@ -585,6 +585,87 @@ class InboxTest {
     }
   }
 
+  @Test
+  void socketPlantedByAnotherUserGetsNoRequestAndNoSay() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "creating the unprivileged account jminbox needs root; skipped when not root");
+    run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "jminbox");
+    Path file = newFile();
+    Path socket = JsonMmapInbox.socketPath(file);
+    // A sticky, world-writable directory, as /dev/shm is: anyone may create the socket's name
+    // before the writer binds it (or after it went away).
+    run("chmod", "1777", dir.toString());
+    // The impostor answers "committed at version 999" to whoever connects, and counts the bytes
+    // it is sent.
+    Path impostor = dir.resolve("Impostor.java");
+    Files.writeString(
+        impostor,
+        "import java.net.*; import java.nio.*; import java.nio.channels.*;\n"
+            + "public class Impostor { public static void main(String[] a) throws Exception {\n"
+            + " try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {\n"
+            + "  s.bind(UnixDomainSocketAddress.of(a[0]));\n"
+            + "  System.out.println(\"listening\");\n"
+            + "  try (SocketChannel c = s.accept()) {\n"
+            + "   byte[] r = \"{\\\"v\\\":1,\\\"ok\\\":true,\\\"version\\\":999,\\\"changed\\\":true}\".getBytes();\n"
+            + "   c.write(ByteBuffer.allocate(4 + r.length).putInt(r.length).put(r).flip());\n"
+            + "   long n = 0; ByteBuffer b = ByteBuffer.allocate(65536); int k;\n"
+            + "   try { while ((k = c.read(b.clear())) >= 0) { n += k; } } catch (java.io.IOException e) {}\n"
+            + "   System.out.println(\"received \" + n);\n"
+            + "  } } } }\n");
+    Files.setPosixFilePermissions(impostor, PosixFilePermissions.fromString("rw-r--r--"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // setpriv execs the JVM itself, so the process we end below is the listener.
+    Process p =
+        new ProcessBuilder(
+                "setpriv",
+                "--reuid=" + idOf("-u"),
+                "--regid=" + idOf("-g"),
+                "--clear-groups",
+                java,
+                impostor.toString(),
+                socket.toString())
+            .redirectErrorStream(true)
+            .start();
+    try (var lines =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      assertThat(readLineWithin(lines, "listening")).isEqualTo("listening");
+
+      assertThatThrownBy(
+              () -> JsonMmapInbox.send(file, Request.set("secret", NODES.stringNode("s3cr3t"))))
+          .isInstanceOf(InboxUnavailableException.class)
+          .hasMessageContaining("not sending")
+          .hasMessageContaining("server=jminbox");
+
+      assertThat(readLineWithin(lines, "received")).isEqualTo("received 0");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  private static String idOf(String which) throws Exception {
+    Process p = new ProcessBuilder("id", which, "jminbox").redirectErrorStream(true).start();
+    String id = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return id;
+  }
+
+  /** The next line starting with {@code prefix} (a JVM may warn first), or null at the end. */
+  private String readLineWithin(java.io.BufferedReader lines, String prefix) throws Exception {
+    return pool.submit(
+            () -> {
+              String line;
+              while ((line = lines.readLine()) != null && !line.startsWith(prefix)) {
+                // not ours
+              }
+              return line;
+            })
+        .get(60, TimeUnit.SECONDS);
+  }
+
   private String runAsJminbox(Path socket) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path script = dir.resolve("Peer.java");
