@@ -59,6 +59,15 @@ DATA_ALIGNMENT = 8
 DEFAULT_MAX_LENGTH = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 1.0
 
+# FORMAT.md section 8 step 5: the longest document any writer can publish (a third of the largest
+# file less its header), whatever the header says.
+MAX_DOCUMENT_LENGTH = 715825152
+
+# FORMAT.md section 8 step 2: a writer commits before it releases the slot, so the current slot can
+# stay odd (its writer is off the CPU or died between the two). After this many attempts the odd
+# current slot is read, and kept only if its sequence and current did not change across the copy.
+UNRELEASED_AFTER_ATTEMPTS = 256
+
 # FORMAT.md section 4: bounds every reader enforces, so that taking in a version costs time and
 # memory linear in its size, whatever its shape, and Java and Python agree on what is valid.
 MAX_NUMBER_LENGTH = 1000
@@ -258,7 +267,8 @@ class Reader:
         # Format 1.1 records the writer's largest document: accept what it may publish. A 1.0
         # file has 0 there (a reserved field): the reader's own limit applies.
         writer_max = _WORD.unpack_from(head, MAX_DOCUMENT_SIZE_OFFSET)[0]
-        return header_length, writer_max if writer_max > 0 else self.max_length
+        limit = writer_max if writer_max > 0 else self.max_length
+        return header_length, min(limit, MAX_DOCUMENT_LENGTH)
 
     def document_name(self):
         """The document name in the header, or "" for none."""
@@ -280,15 +290,18 @@ class Reader:
         while True:
             if attempt > 0:
                 self._back_off(attempt, deadline, timeout)
+            accept_unreleased = attempt >= UNRELEASED_AFTER_ATTEMPTS
             attempt += 1
             header_length, max_length = self._check_header()
             try:
-                version, published, data = self._read_current(header_length, max_length)
+                version, published, data = self._read_current(
+                    header_length, max_length, accept_unreleased
+                )
             except _Retry:
                 continue
             return version, published, self._parse(data)
 
-    def _read_current(self, header_length, max_length):
+    def _read_current(self, header_length, max_length, accept_unreleased=False):
         current = self._word(CURRENT_OFFSET)
         if current >> 1 == 0:
             raise JsonMmapError(
@@ -299,7 +312,7 @@ class Reader:
         slot = current & 1
         base = SLOT_OFFSETS[slot]
         sequence = self._word(base + SLOT_SEQUENCE)
-        if sequence & 1:
+        if sequence & 1 and not accept_unreleased:
             raise _Retry()
         fields = self._pread(_SLOT.size, base + SLOT_FIELDS)
         if len(fields) < _SLOT.size:
@@ -333,6 +346,9 @@ class Reader:
             )
         data = self._pread(length, offset)  # a private copy: never parse the file in place
         self._require_stable(base, sequence)
+        if sequence & 1 and self._word(CURRENT_OFFSET) != current:
+            # An unreleased slot is only read while current names it: no writer touches it then.
+            raise _Retry()
         if len(data) < length:
             raise self._truncated()
         computed = zlib.crc32(data) & 0xFFFFFFFF

@@ -97,9 +97,11 @@ public record FileInfo(
    * @param length its document length
    * @param publishedAtMicros when it was published
    * @param checksum the recorded CRC-32
-   * @param state {@code current}, {@code previous}, {@code empty}, {@code writing} (odd sequence,
-   *     for example a writer that died mid-publish), {@code uncommitted} (written but never made
-   *     current: its writer died between the two steps), or {@code corrupt: <reason>}
+   * @param state {@code current} (also with an odd sequence: committed but not released, by a
+   *     writer between the two steps or that died there, FORMAT.md 5.2; its bytes match), {@code
+   *     previous}, {@code empty}, {@code writing} (odd sequence of the other slot, for example a
+   *     writer that died mid-publish), {@code uncommitted} (written but never made current: its
+   *     writer died between the two steps), or {@code corrupt: <reason>}
    */
   public record SlotInfo(
       int index,

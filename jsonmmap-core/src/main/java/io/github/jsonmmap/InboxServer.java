@@ -25,26 +25,36 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Serves one handle's inbox: one thread, one selector, non-blocking reads with a deadline per
- * connection, at most {@link Settings#maxConnections()} connections and a bounded amount of
- * buffered request bytes. Requests are applied one at a time through the handle's public write
- * methods, so they are serialised with every other write through it and its validator runs.
+ * Serves one handle's inbox with two threads. The selector thread owns every connection:
+ * non-blocking reads with a deadline per connection, at most {@link Settings#maxConnections()}
+ * connections (more are answered {@code busy} and closed at once, so a flood holds no descriptor or
+ * buffer) and a bounded amount of buffered request bytes. The writer thread decodes and applies
+ * whole requests one at a time through the handle's public write methods, so they are serialised
+ * with every other write through it and its validator runs; a slow validator or listener stalls
+ * only the requests queued behind it, never the timeouts, refusals and reads of other clients.
  *
  * <p>The socket exists only while the handle is the writer: it is bound in a private directory,
  * given its mode there and renamed into place (never chmod by a shared path), and removed when the
  * handle stops being the writer, if it is still the one this server created.
  *
- * <p>Thread-confined to its own thread, except {@link #close()} and the read-only accessors.
+ * <p>Connections are confined to the selector thread, except what it hands to the writer thread
+ * through {@link #pending} and gets back through {@link #done}; {@link #close()} and the read-only
+ * accessors are safe from any thread.
  */
 final class InboxServer implements Runnable {
 
@@ -52,6 +62,9 @@ final class InboxServer implements Runnable {
 
   /** How often the thread looks whether the handle is (still) the writer. */
   private static final long ROLE_CHECK_MILLIS = 100;
+
+  /** How long accepting pauses after accept failed (out of descriptors): no busy loop. */
+  private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** How long after a failed bind the next attempt is. */
   private static final long BIND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -70,6 +83,9 @@ final class InboxServer implements Runnable {
   private final long maxRequest;
   private final long bufferBudget;
   private final Thread thread;
+  private final Thread writerThread;
+  private final BlockingQueue<Conn> pending = new LinkedBlockingQueue<>();
+  private final Queue<Conn> done = new ConcurrentLinkedQueue<>();
   private final Map<String, LongAdder> replies = new ConcurrentHashMap<>();
   private final Set<String> warnedPeers = ConcurrentHashMap.newKeySet();
 
@@ -77,17 +93,25 @@ final class InboxServer implements Runnable {
   private volatile boolean serving;
   private volatile JsonMmapException lastError;
 
-  // Confined to the server thread.
-  private Selector selector;
+  /** Written once by the selector thread; read by the others to wake it. */
+  private volatile Selector selector;
+
+  // Confined to the selector thread.
   private ServerSocketChannel server;
   private Object socketKey;
   private PosixFileAttributes fileAttributes;
   private UserPrincipal self;
   private UserPrincipal root;
   private long nextBindNanos;
+  private long acceptPausedUntil;
+  private boolean acceptPaused;
   private String lastBindFailure;
   private long buffered;
   private final List<Conn> conns = new ArrayList<>();
+
+  // Confined to the writer thread.
+  private long lastFinishedNanos;
+  private boolean finishedAny;
   private final ByteBuffer discard = ByteBuffer.allocate(8 * 1024);
 
   private InboxServer(JsonMmapFile handle, Settings settings) {
@@ -101,10 +125,13 @@ final class InboxServer implements Runnable {
     this.mapper = InboxCodec.parser(options.maxNestingDepth() + 2, maxRequest);
     this.thread = new Thread(this, "jsonmmap-inbox-" + file.getFileName());
     thread.setDaemon(true);
+    this.writerThread = new Thread(this::applyLoop, "jsonmmap-inbox-writer-" + file.getFileName());
+    writerThread.setDaemon(true);
   }
 
   static InboxServer start(JsonMmapFile handle, Settings settings) {
     InboxServer server = new InboxServer(handle, settings);
+    server.writerThread.start();
     server.thread.start();
     return server;
   }
@@ -123,6 +150,10 @@ final class InboxServer implements Runnable {
     return result;
   }
 
+  /**
+   * Stops both threads. The writer thread is never interrupted (an interrupt would close the
+   * handle's channel under it): it ends after the request it is applying, if any.
+   */
   void close() {
     if (closed) {
       return;
@@ -189,10 +220,20 @@ final class InboxServer implements Runnable {
       LOG.log(Level.INFO, "inbox stops: this process is no longer the writer: path=" + socket);
       unbind();
     }
-    long timeout = ROLE_CHECK_MILLIS;
     long now = System.nanoTime();
+    if (acceptPaused && server != null && now - acceptPausedUntil >= 0) {
+      server.keyFor(selector).interestOps(SelectionKey.OP_ACCEPT);
+      acceptPaused = false;
+    }
+    long timeout = ROLE_CHECK_MILLIS;
+    if (acceptPaused) {
+      timeout = Math.max(1, TimeUnit.NANOSECONDS.toMillis(acceptPausedUntil - now) + 1);
+    }
     for (Conn c : conns) {
-      timeout = Math.min(timeout, Math.max(1, TimeUnit.NANOSECONDS.toMillis(c.deadline - now) + 1));
+      if (c.state.get() == Conn.READING) {
+        timeout =
+            Math.min(timeout, Math.max(1, TimeUnit.NANOSECONDS.toMillis(c.deadline - now) + 1));
+      }
     }
     try {
       selector.select(timeout);
@@ -223,6 +264,7 @@ final class InboxServer implements Runnable {
       }
     }
     selector.selectedKeys().clear();
+    answerApplied();
     expire();
   }
 
@@ -354,6 +396,7 @@ final class InboxServer implements Runnable {
     }
     closeQuietly(server);
     server = null;
+    acceptPaused = false;
     try {
       Object key = Files.readAttributes(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino");
       if (key.equals(socketKey)) {
@@ -374,21 +417,19 @@ final class InboxServer implements Runnable {
       if (ch == null) {
         return;
       }
-      ch.configureBlocking(false);
     } catch (IOException e) {
+      // Out of descriptors, typically: the listening socket stays readable, so retrying at once
+      // would spin. Pause accepting for a moment; the backlog holds the clients meanwhile.
       LOG.log(Level.DEBUG, "inbox accept failed: path=" + socket + " error=" + e);
+      count("accept-failed");
+      server.keyFor(selector).interestOps(0);
+      acceptPaused = true;
+      acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE_NANOS;
       return;
     }
-    Conn c = new Conn(ch, System.nanoTime() + settings.requestTimeout().toNanos());
-    conns.add(c);
-    String refusal = refusePeer(ch);
-    if (refusal != null) {
-      reply(c, Reply.rejected("forbidden", -1, refusal, List.of()));
-      return;
-    }
-    if (conns.size() > settings.maxConnections()) {
-      reply(
-          c,
+    if (conns.size() >= settings.maxConnections()) {
+      refuseNow(
+          ch,
           Reply.rejected(
               "busy",
               -1,
@@ -396,10 +437,46 @@ final class InboxServer implements Runnable {
               List.of()));
       return;
     }
+    Conn c = new Conn(ch, System.nanoTime() + settings.requestTimeout().toNanos());
+    conns.add(c);
+    try {
+      ch.configureBlocking(false);
+    } catch (IOException e) {
+      closeConn(c);
+      return;
+    }
+    String refusal = refusePeer(ch);
+    if (refusal != null) {
+      // Within the cap, like any refused request: the reply, then its request drained unread.
+      reply(c, Reply.rejected("forbidden", -1, refusal, List.of()));
+      return;
+    }
     try {
       c.key = ch.register(selector, SelectionKey.OP_READ, c);
     } catch (IOException e) {
       closeConn(c);
+    }
+  }
+
+  /**
+   * Answers a connection over the cap and closes it at once, holding nothing for it. The reply is a
+   * few hundred bytes into an empty socket buffer, so one non-blocking write sends it whole; a Unix
+   * socket keeps it readable for the client after the close, ahead of the reset its own later write
+   * or read may get.
+   */
+  private void refuseNow(SocketChannel ch, Reply reply) {
+    count(reply.error());
+    try {
+      ch.configureBlocking(false);
+      ch.write(InboxCodec.frame(InboxCodec.encode(mapper, reply)));
+      // What the client already sent is dropped, so that the close does not reset the connection
+      // (a Unix socket closed with unread data does); at most one buffer, never a wait.
+      discard.clear();
+      ch.read(discard);
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "inbox refusal not sent: path=" + socket + " error=" + e);
+    } finally {
+      closeQuietly(ch);
     }
   }
 
@@ -492,10 +569,24 @@ final class InboxServer implements Runnable {
         return;
       }
     }
-    byte[] bytes = c.body.array();
-    releaseBody(c);
+    // The whole request is here: the writer thread decodes and applies it. Its bytes stay
+    // counted in the buffer budget until the reply goes out.
     c.unread = false;
-    reply(c, handle(bytes));
+    c.request = c.body.array();
+    c.queuedNanos = System.nanoTime();
+    c.key.interestOps(0);
+    c.state.set(Conn.QUEUED);
+    pending.add(c);
+  }
+
+  /** Sends the replies the writer thread has finished, to connections still open. */
+  private void answerApplied() {
+    Conn c;
+    while ((c = done.poll()) != null) {
+      if (conns.contains(c)) {
+        reply(c, c.result);
+      }
+    }
   }
 
   private void write(Conn c) throws IOException {
@@ -538,6 +629,9 @@ final class InboxServer implements Runnable {
 
   private void reply(Conn c, Reply reply) {
     count(reply.ok() ? "ok" : reply.error());
+    c.state.set(Conn.REPLYING);
+    c.request = null;
+    c.result = null;
     releaseBody(c);
     c.out = InboxCodec.frame(InboxCodec.encode(mapper, reply));
     c.deadline = System.nanoTime() + settings.requestTimeout().toNanos();
@@ -561,7 +655,12 @@ final class InboxServer implements Runnable {
   private void expire() {
     long now = System.nanoTime();
     for (Conn c : List.copyOf(conns)) {
-      if (now - c.deadline < 0) {
+      int state = c.state.get();
+      if (state == Conn.QUEUED
+          || state == Conn.APPLYING
+          || state == Conn.APPLIED
+          || now - c.deadline < 0) {
+        // A whole request is with the writer thread: the client's own timeout governs it.
         continue;
       }
       if (c.draining) {
@@ -591,6 +690,9 @@ final class InboxServer implements Runnable {
   }
 
   private void closeConn(Conn c) {
+    // A request not yet taken by the writer thread is never applied once its connection is gone
+    // (its client then sees a closed connection and finds the outcome in the file).
+    c.state.compareAndSet(Conn.QUEUED, Conn.CANCELLED);
     releaseBody(c);
     conns.remove(c);
     if (c.key != null) {
@@ -613,6 +715,74 @@ final class InboxServer implements Runnable {
   }
 
   // ---------------------------------------------------------------- applying a request
+
+  /**
+   * The writer thread: takes whole requests in arrival order and applies them one at a time. It
+   * survives anything a request can throw, and is never interrupted (see {@link #close()}).
+   */
+  private void applyLoop() {
+    while (!closed) {
+      Conn c;
+      try {
+        c = pending.poll(ROLE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        closed = true;
+        break;
+      }
+      if (c == null || !c.state.compareAndSet(Conn.QUEUED, Conn.APPLYING)) {
+        continue;
+      }
+      Reply reply;
+      try {
+        reply = applyOrRefuse(c);
+      } catch (RuntimeException | Error e) {
+        reply =
+            Reply.rejected(
+                "internal",
+                -1,
+                "request failed: path=" + file + " error=" + e.getClass().getSimpleName(),
+                List.of());
+      }
+      c.result = reply;
+      c.state.set(Conn.APPLIED);
+      done.add(c);
+      Selector s = selector;
+      if (s != null) {
+        s.wakeup();
+      }
+    }
+    // Whatever is still queued was never applied: its connection is closed with the selector's.
+    pending.clear();
+  }
+
+  /**
+   * Applies a request, unless earlier requests (a slow validator) kept the writer thread busy for
+   * {@code requestTimeout} after it arrived: a client waits that long by default, so it is refused
+   * unapplied and its client gets a definite "not written" instead of an unknown outcome. Only time
+   * spent behind earlier requests counts, never the thread's own scheduling.
+   */
+  private Reply applyOrRefuse(Conn c) {
+    long behind = lastFinishedNanos - c.queuedNanos;
+    if (finishedAny && behind >= settings.requestTimeout().toNanos()) {
+      return Reply.rejected(
+          "busy",
+          -1,
+          "inbox busy: earlier requests kept the writer busy: path="
+              + socket
+              + " waited="
+              + TimeUnit.NANOSECONDS.toMillis(behind)
+              + "ms timeout="
+              + settings.requestTimeout().toMillis()
+              + "ms",
+          List.of());
+    }
+    try {
+      return handle(c.request);
+    } finally {
+      lastFinishedNanos = System.nanoTime();
+      finishedAny = true;
+    }
+  }
 
   private Reply handle(byte[] bytes) {
     Request request;
@@ -721,10 +891,26 @@ final class InboxServer implements Runnable {
     }
   }
 
-  /** One client connection: reading its request, then writing the reply. */
+  /**
+   * One client connection: reading its request, queued for the writer thread, applied, then writing
+   * the reply. Confined to the selector thread except {@link #state}, {@link #request} and {@link
+   * #result}, which the writer thread reads and sets between taking a queued connection and handing
+   * it back through {@link #done}.
+   */
   private static final class Conn {
+    static final int READING = 0;
+    static final int QUEUED = 1;
+    static final int APPLYING = 2;
+    static final int APPLIED = 3;
+    static final int REPLYING = 4;
+    static final int CANCELLED = 5;
+
     final SocketChannel ch;
     final ByteBuffer header = ByteBuffer.allocate(InboxCodec.HEADER_LENGTH);
+    final AtomicInteger state = new AtomicInteger(READING);
+    volatile long queuedNanos;
+    volatile byte[] request;
+    volatile Reply result;
     long deadline;
     int length;
     ByteBuffer body;

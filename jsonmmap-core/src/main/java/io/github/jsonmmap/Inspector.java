@@ -133,15 +133,21 @@ final class Inspector {
     long length = r.longPlain(base + SLOT_DATA_LENGTH_OFFSET);
     long published = r.longPlain(base + SLOT_PUBLISHED_OFFSET);
     int checksum = r.intPlain(base + SLOT_CHECKSUM_OFFSET);
+    // A current slot left odd is committed but not released (FORMAT.md 5.2, 8 step 2): its writer
+    // is between the two steps or died there. It is read as the current version when its bytes
+    // match, and current and its sequence do not move across the copy; a later look may find it
+    // released. Any other odd slot is being written.
+    boolean unreleased = (sequence & 1) != 0 && current != 0 && currentSlot(current) == slot;
     String state;
     if (sequence == 0 && version == 0) {
       state = "empty";
-    } else if ((sequence & 1) != 0) {
+    } else if ((sequence & 1) != 0 && !unreleased) {
       state = "writing";
     } else {
       try {
-        Protocol.SlotContent content = Protocol.readSlot(file, r, slot, ownLimit, () -> fileSize);
-        if (content == null) {
+        Protocol.SlotContent content =
+            Protocol.readSlot(file, r, slot, ownLimit, () -> fileSize, unreleased);
+        if (content == null || (unreleased && r.longAcquire(CURRENT_OFFSET) != current)) {
           state = "writing";
         } else if (current != 0 && currentSlot(current) == slot) {
           state =

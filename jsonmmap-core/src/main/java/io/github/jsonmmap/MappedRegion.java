@@ -57,10 +57,6 @@ final class MappedRegion implements ReadRegion {
     return (long) LONGS.getAcquire(buffer, offset);
   }
 
-  long longVolatile(int offset) {
-    return (long) LONGS.getVolatile(buffer, offset);
-  }
-
   @Override
   public long longPlain(int offset) {
     return buffer.getLong(offset);
@@ -73,10 +69,6 @@ final class MappedRegion implements ReadRegion {
 
   void longRelease(int offset, long value) {
     LONGS.setRelease(buffer, offset, value);
-  }
-
-  void longOpaque(int offset, long value) {
-    LONGS.setOpaque(buffer, offset, value);
   }
 
   void longPlain(int offset, long value) {
@@ -92,10 +84,6 @@ final class MappedRegion implements ReadRegion {
     byte[] bytes = new byte[length];
     buffer.get(offset, bytes, 0, length);
     return bytes;
-  }
-
-  void copyInto(int offset, byte[] target, int targetOffset, int length) {
-    buffer.get(offset, target, targetOffset, length);
   }
 
   void put(int offset, byte[] bytes) {

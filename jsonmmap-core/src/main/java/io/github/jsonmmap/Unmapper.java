@@ -24,11 +24,6 @@ final class Unmapper {
 
   private Unmapper() {}
 
-  /** Whether this JVM lets us unmap (false: mappings are left to the garbage collector). */
-  static boolean available() {
-    return INVOKE_CLEANER != null;
-  }
-
   /** Unmaps {@code buffer}; a no-op when unmapping is not available. */
   static void unmap(MappedByteBuffer buffer) {
     if (INVOKE_CLEANER == null || buffer == null) {

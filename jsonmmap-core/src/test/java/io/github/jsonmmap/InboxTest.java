@@ -329,6 +329,211 @@ class InboxTest {
     }
   }
 
+  /** A validator that blocks on documents holding {@code "slow"} until released. */
+  private static final class SlowValidator implements java.util.function.Consumer<ObjectNode> {
+    final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void accept(ObjectNode doc) {
+      if (doc.has("slow") && release.getCount() > 0) {
+        entered.release();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** Sends {@code slow} in the background and returns once the validator is blocked on it. */
+  private Future<Reply> blockTheWriter(Path file, SlowValidator validator) {
+    return pool.submit(
+        () -> JsonMmapInbox.send(file, Request.set("slow", NODES.booleanNode(true)), START));
+  }
+
+  private static void awaitBlocked(SlowValidator validator) throws InterruptedException {
+    assertThat(validator.entered.tryAcquire(30, TimeUnit.SECONDS)).as("validator entered").isTrue();
+  }
+
+  private static SocketChannel halfRequest(Path socket) throws IOException {
+    SocketChannel half = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    half.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 100, '{', '"'}));
+    return half;
+  }
+
+  @Test
+  void slowValidatorStallsOnlyTheRequestsQueuedBehindIt() throws Exception {
+    Path file = newFile();
+    Path socket = JsonMmapInbox.socketPath(file);
+    SlowValidator validator = new SlowValidator();
+    try (JsonMmapFile handle = writerHandle(file)) {
+      handle.setValidator(validator);
+      try (JsonMmapInbox inbox = serve(handle, Duration.ofSeconds(1))) {
+        long before = handle.snapshot().version();
+        Future<Reply> slow = blockTheWriter(file, validator);
+        awaitBlocked(validator);
+        try (SocketChannel queued = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+          // A whole request behind the blocked one waits for the writer thread...
+          byte[] json =
+              "{\"v\":1,\"op\":\"set\",\"key\":\"queued\",\"value\":1}"
+                  .getBytes(StandardCharsets.UTF_8);
+          queued.write(ByteBuffer.allocate(4 + json.length).putInt(json.length).put(json).flip());
+          // ...while the selector keeps answering everyone else: half-sent requests time out
+          // (twice over, so the queued request has waited longer than the timeout behind it)...
+          for (int i = 0; i < 2; i++) {
+            try (SocketChannel half = halfRequest(socket)) {
+              Future<Reply> timedOut = pool.submit(() -> readReply(half));
+              assertThat(timedOut.get(30, TimeUnit.SECONDS).error()).isEqualTo("timeout");
+            }
+          }
+          // ...and refuses what it can refuse without the writer thread.
+          try (SocketChannel big = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            big.write(ByteBuffer.allocate(4).putInt(0, Integer.MAX_VALUE));
+            assertThat(pool.submit(() -> readReply(big)).get(30, TimeUnit.SECONDS).error())
+                .isEqualTo("too-large");
+          }
+          assertThat(slow.isDone()).isFalse();
+
+          validator.release.countDown();
+          Reply slowReply = slow.get(30, TimeUnit.SECONDS);
+          assertThat(slowReply.ok()).as("%s", slowReply).isTrue();
+          assertThat(slowReply.version()).isEqualTo(before + 1);
+          // The queued request waited behind it longer than a client waits: refused, unapplied.
+          Reply queuedReply = pool.submit(() -> readReply(queued)).get(30, TimeUnit.SECONDS);
+          assertThat(queuedReply.error()).isEqualTo("busy");
+          assertThat(queuedReply.message()).contains("waited=");
+        }
+        assertThat(handle.snapshot().get("queued")).isNull();
+        assertThat(handle.snapshot().version()).isEqualTo(before + 1);
+        Reply after = JsonMmapInbox.send(file, Request.set("queued", NODES.numberNode(2)));
+        assertThat(after.ok()).as("%s", after).isTrue();
+        assertThat(inbox.replies()).containsKeys("ok", "timeout", "too-large", "busy");
+      } finally {
+        validator.release.countDown();
+      }
+    }
+  }
+
+  @Test
+  void connectionsOverTheCapAreAnsweredBusyAndClosedAtOnce() throws Exception {
+    Path file = newFile();
+    Path socket = JsonMmapInbox.socketPath(file);
+    try (JsonMmapFile handle = writerHandle(file);
+        // A timeout far beyond the test's deadlines: nothing here may wait for it.
+        JsonMmapInbox inbox = serve(handle, Duration.ofMinutes(5))) {
+      long socketsBefore = openSockets();
+      List<SocketChannel> held = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          held.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+        }
+        for (int i = 0; i < 50; i++) {
+          SocketChannel extra = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+          held.add(extra);
+          Future<Integer> closedByWriter =
+              pool.submit(
+                  () -> {
+                    assertThat(readReply(extra).error()).isEqualTo("busy");
+                    return extra.read(ByteBuffer.allocate(16));
+                  });
+          assertThat(closedByWriter.get(30, TimeUnit.SECONDS)).isEqualTo(-1);
+        }
+        // The writer holds nothing for them while their clients keep them open: only the 4
+        // connections within the cap have a descriptor on its side (this JVM holds both ends).
+        await()
+            .atMost(START)
+            .untilAsserted(
+                () -> assertThat(openSockets()).isLessThanOrEqualTo(socketsBefore + 4 + 54 + 8));
+        // A client that sends its request anyway still reads the reason.
+        try (SocketChannel late = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+          byte[] json =
+              "{\"v\":1,\"op\":\"set\",\"key\":\"late\",\"value\":1}"
+                  .getBytes(StandardCharsets.UTF_8);
+          try {
+            late.write(ByteBuffer.allocate(4 + json.length).putInt(json.length).put(json).flip());
+          } catch (IOException e) {
+            // The writer may have closed first (broken pipe): the reply is still there to read.
+          }
+          assertThat(pool.submit(() -> readReply(late)).get(30, TimeUnit.SECONDS).error())
+              .isEqualTo("busy");
+        }
+      } finally {
+        for (SocketChannel ch : held) {
+          ch.close();
+        }
+      }
+      await()
+          .atMost(START)
+          .until(() -> JsonMmapInbox.send(file, Request.set("after", NODES.numberNode(1))).ok());
+      assertThat(handle.snapshot().get("late")).isNull();
+      assertThat(inbox.replies().get("busy")).isGreaterThanOrEqualTo(51L);
+    }
+  }
+
+  /** Sockets this JVM has open, from {@code /proc/self/fd}. */
+  private static long openSockets() throws IOException {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.filter(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                  return false; // closed meanwhile
+                }
+              })
+          .count();
+    }
+  }
+
+  @Test
+  void interruptedSendThrowsAndLeavesTheThreadInterrupted() throws Exception {
+    Path file = newFile();
+    SlowValidator validator = new SlowValidator();
+    try (JsonMmapFile handle = writerHandle(file)) {
+      handle.setValidator(validator);
+      try (JsonMmapInbox inbox = serve(handle, Duration.ofSeconds(5))) {
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+        Thread sender =
+            new Thread(
+                () -> {
+                  try {
+                    JsonMmapInbox.send(file, Request.set("slow", NODES.booleanNode(true)), START);
+                    thrown.complete(null);
+                  } catch (RuntimeException e) {
+                    thrown.complete(e);
+                  }
+                  stillInterrupted.complete(Thread.currentThread().isInterrupted());
+                });
+        sender.start();
+        awaitBlocked(validator);
+        sender.interrupt();
+        assertThat(thrown.get(30, TimeUnit.SECONDS))
+            .isInstanceOf(InboxOutcomeUnknownException.class)
+            .hasMessageContaining("interrupted");
+        assertThat(stillInterrupted.get(30, TimeUnit.SECONDS)).isTrue();
+        sender.join(TimeUnit.SECONDS.toMillis(30));
+        validator.release.countDown();
+
+        // Interrupted before it starts: nothing is sent, and the interrupt stays.
+        Thread.currentThread().interrupt();
+        try {
+          assertThatThrownBy(() -> JsonMmapInbox.send(file, Request.set("x", NODES.numberNode(1))))
+              .isInstanceOf(InboxUnavailableException.class)
+              .hasMessageContaining("interrupted");
+          assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+          Thread.interrupted();
+        }
+        assertThat(handle.snapshot().get("x")).isNull();
+      } finally {
+        validator.release.countDown();
+      }
+    }
+  }
+
   @Test
   void requestsAreSerialisedWithTheWritersOwnWrites() throws Exception {
     Path file = newFile();
@@ -378,6 +583,89 @@ class InboxTest {
       assertThat(runAsJminbox(socket)).contains("forbidden");
       assertThat(handle.snapshot().get("who")).isNull();
     }
+  }
+
+  @Test
+  void socketPlantedByAnotherUserGetsNoRequestAndNoSay() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "creating the unprivileged account jminbox needs root; skipped when not root");
+    run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "jminbox");
+    Path file = newFile();
+    Path socket = JsonMmapInbox.socketPath(file);
+    // A sticky, world-writable directory, as /dev/shm is: anyone may create the socket's name
+    // before the writer binds it (or after it went away).
+    run("chmod", "1777", dir.toString());
+    // The impostor answers "committed at version 999" to whoever connects (a client that already
+    // left breaks its pipe: ignored), and counts the bytes it is sent.
+    Path impostor = dir.resolve("Impostor.java");
+    Files.writeString(
+        impostor,
+        "import java.net.*; import java.nio.*; import java.nio.channels.*;\n"
+            + "public class Impostor { public static void main(String[] a) throws Exception {\n"
+            + " try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {\n"
+            + "  s.bind(UnixDomainSocketAddress.of(a[0]));\n"
+            + "  System.out.println(\"listening\");\n"
+            + "  try (SocketChannel c = s.accept()) {\n"
+            + "   byte[] r = \"{\\\"v\\\":1,\\\"ok\\\":true,\\\"version\\\":999,\\\"changed\\\":true}\".getBytes();\n"
+            + "   try { c.write(ByteBuffer.allocate(4 + r.length).putInt(r.length).put(r).flip()); }\n"
+            + "   catch (java.io.IOException e) {}\n"
+            + "   long n = 0; ByteBuffer b = ByteBuffer.allocate(65536); int k;\n"
+            + "   try { while ((k = c.read(b.clear())) >= 0) { n += k; } } catch (java.io.IOException e) {}\n"
+            + "   System.out.println(\"received \" + n);\n"
+            + "  } } } }\n");
+    Files.setPosixFilePermissions(impostor, PosixFilePermissions.fromString("rw-r--r--"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // setpriv execs the JVM itself, so the process we end below is the listener.
+    Process p =
+        new ProcessBuilder(
+                "setpriv",
+                "--reuid=" + idOf("-u"),
+                "--regid=" + idOf("-g"),
+                "--clear-groups",
+                java,
+                "-XX:-UsePerfData",
+                impostor.toString(),
+                socket.toString())
+            .redirectErrorStream(true)
+            .start();
+    try (var lines =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      assertThat(readLineWithin(lines, "listening")).isEqualTo("listening");
+
+      assertThatThrownBy(
+              () -> JsonMmapInbox.send(file, Request.set("secret", NODES.stringNode("s3cr3t"))))
+          .isInstanceOf(InboxUnavailableException.class)
+          .hasMessageContaining("not sending")
+          .hasMessageContaining("server=jminbox");
+
+      assertThat(readLineWithin(lines, "received")).isEqualTo("received 0");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  private static String idOf(String which) throws Exception {
+    Process p = new ProcessBuilder("id", which, "jminbox").redirectErrorStream(true).start();
+    String id = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return id;
+  }
+
+  /** The next line starting with {@code prefix} (a JVM may warn first), or null at the end. */
+  private String readLineWithin(java.io.BufferedReader lines, String prefix) throws Exception {
+    return pool.submit(
+            () -> {
+              String line;
+              while ((line = lines.readLine()) != null && !line.startsWith(prefix)) {
+                // not ours
+              }
+              return line;
+            })
+        .get(60, TimeUnit.SECONDS);
   }
 
   private String runAsJminbox(Path socket) throws Exception {

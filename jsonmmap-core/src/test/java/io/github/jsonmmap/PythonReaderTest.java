@@ -302,6 +302,48 @@ class PythonReaderTest {
   }
 
   @Test
+  void committedSlotLeftOddByAWriterThatDiedBeforeReleasingItIsReadByEveryReader()
+      throws IOException {
+    Path file = dir.resolve("unreleased.json");
+    Snapshot published;
+    try (JsonMmapFile writer = openWriter(file, 4096)) {
+      writer.publish(document("greeting", "hello"));
+      published = writer.set("greeting", "world");
+    }
+    // A writer commits (flips current) before it releases the slot's sequence (FORMAT.md 5.2):
+    // one that dies between the two leaves the current slot odd, its bytes complete.
+    int slot = FileSurgery.currentSlot(file);
+    long sequenceOffset = FileLayout.slotOffset(slot) + FileLayout.SLOT_SEQUENCE_OFFSET;
+    long sequence = FileSurgery.readLong(file, sequenceOffset);
+    FileSurgery.putLong(file, sequenceOffset, sequence + 1);
+
+    Result result = runPython(file.toString(), "--timeout", "30");
+
+    assertThat(result.exit()).as(result.describe()).isZero();
+    assertMatches(JSON.readTree(result.stdout()), published);
+    FileInfo info = JsonMmapFile.inspect(file);
+    assertThat(info.slots().get(slot).state()).isEqualTo("current");
+    assertThat(info.slots().get(slot).sequence()).isOdd();
+    assertThat(info.slots().get(slot).valid()).isTrue();
+    // The Java reader reads it too, after its 256 attempts (a generous timeout for a loaded CPU).
+    try (JsonMmapFile reader =
+        JsonMmapFile.open(
+            JsonMmapOptions.builder(file)
+                .role(Role.READER)
+                .readTimeout(Duration.ofSeconds(30))
+                .build())) {
+      assertThat(reader.snapshot().version()).isEqualTo(published.version());
+    }
+
+    // An odd current slot whose bytes do not match its checksum is not taken for current.
+    FileSurgery.flipByte(file, FileSurgery.slotDataOffset(file, slot));
+    assertThat(JsonMmapFile.inspect(file).slots().get(slot).state()).startsWith("corrupt");
+    Result corrupt = runPython(file.toString(), "--timeout", "30");
+    assertThat(corrupt.exit()).as(corrupt.describe()).isNotZero();
+    assertThat(corrupt.stderr()).contains("checksum");
+  }
+
+  @Test
   void unknownMajorVersionIsRefusedNamingBothVersions() throws IOException {
     Path file = dir.resolve("future.json");
     try (JsonMmapFile writer = openWriter(file, 4096)) {

@@ -30,8 +30,9 @@ import tools.jackson.databind.node.ObjectNode;
           + " writer and its heartbeat age, checksum status.",
       "Text output escapes control and bidirectional characters in names, paths and writer info"
           + " (\\n, \\x1b, \\u202e); --json escapes them as JSON does.",
-      "Slot states: current, previous, empty, writing (odd sequence: a publish in progress or a"
-          + " writer that died in one), uncommitted (written, never made current), corrupt: why."
+      "Slot states: current (an odd sequence there: committed, not yet released), previous,"
+          + " empty, writing (odd sequence: a publish in progress or a writer that died in one),"
+          + " uncommitted (written, never made current), corrupt: why."
     })
 final class InspectCommand implements Callable<Integer>, FileCommand {
 

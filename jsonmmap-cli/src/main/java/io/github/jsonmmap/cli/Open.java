@@ -37,12 +37,21 @@ final class Open {
 
   private Open() {}
 
+  /**
+   * How long one read may wait for the file to settle. Longer than the library's default: one look
+   * from a command may meet a current slot its writer committed but has not released yet (FORMAT.md
+   * section 8 step 2), which a reader takes only after its first 256 attempts, and a loaded machine
+   * may take a while over those.
+   */
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+
   /** Options for reading: any size the format allows, no file events (one look and done). */
   static JsonMmapOptions.Builder readerOptions(Path file, TrustOptions trust) {
     return trust.apply(
         JsonMmapOptions.builder(file)
             .role(Role.READER)
             .maxSize(JsonMmapOptions.MAX_MAX_SIZE)
+            .readTimeout(READ_TIMEOUT)
             .watchMode(WatchMode.POLL));
   }
 

@@ -83,6 +83,16 @@ final class VerifyCommand implements Callable<Integer>, FileCommand {
               + " state="
               + current.state());
     }
+    if ((current.sequence() & 1) != 0) {
+      warnings.add(
+          "current slot "
+              + current.index()
+              + " is committed but not released (odd sequence: its writer is between the two"
+              + " steps or died there; the next writer releases it): path="
+              + path
+              + " version="
+              + current.version());
+    }
     SlotInfo other = info.slots().get(1 - info.currentSlot());
     switch (other.state()) {
       case "previous", "empty" -> {}
