@@ -54,8 +54,8 @@ class FleetIT {
   private static final String SHARED_DIRECTORY = "/shared";
   private static final String JAR = "/app/sample-app.jar";
   private static final Duration STARTUP = Duration.ofSeconds(90);
-  private static final Duration PROPAGATION_DEADLINE = Duration.ofSeconds(10);
-  private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(20);
+  private static final Duration PROPAGATION_DEADLINE = Duration.ofSeconds(60);
+  private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(60);
   private static final String INITIAL_GREETING = "Hello from the shared config";
   private static final List<String> HOST_SYSTEM_DIRECTORIES =
       List.of("/usr", "/lib", "/lib64", "/bin", "/etc");

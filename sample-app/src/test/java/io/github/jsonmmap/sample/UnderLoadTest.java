@@ -83,7 +83,7 @@ class UnderLoadTest {
     long last = publishFor(RUN, warmedUp);
     load.stop();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> http.get("/api/greeting").get("message").asString().equals("v" + last));
     long heapAfter = usedHeapAfterGc(memory);
     double refreshCount = refreshes(http) - refreshesBefore;
