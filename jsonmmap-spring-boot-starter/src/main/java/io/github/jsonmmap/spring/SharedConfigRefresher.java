@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -81,6 +82,7 @@ public class SharedConfigRefresher
   private volatile Consumer<Rejection> rejectionListener = rejection -> {};
   private volatile Function<Set<String>, Runnable> preparer = names -> () -> {};
   private volatile Predicate<String> excluded = name -> false;
+  private volatile Supplier<Snapshot> initial = () -> null;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean ready;
@@ -117,8 +119,20 @@ public class SharedConfigRefresher
 
   @Override
   public void afterPropertiesSet() {
-    applied = file.snapshot();
+    Snapshot latest = file.snapshot();
+    Snapshot first = initial.get();
+    // Beans bound before this point may hold any version since the first one served: diff from it.
+    applied = first != null && first.version() < latest.version() ? first : latest;
     file.addListener(this);
+  }
+
+  /**
+   * Sets what gives the oldest version the application's beans may have been bound from at start-up
+   * (the property source's first), so that the first refresh rebinds every bean a later version
+   * changed; by default the version current when the refresher starts.
+   */
+  public void setInitial(Supplier<Snapshot> initial) {
+    this.initial = Objects.requireNonNull(initial, "initial");
   }
 
   @Override

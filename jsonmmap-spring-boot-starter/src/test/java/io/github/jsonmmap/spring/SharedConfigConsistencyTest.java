@@ -3,9 +3,12 @@ package io.github.jsonmmap.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.jsonmmap.JsonMmapFile;
+import io.github.jsonmmap.Role;
 import io.github.jsonmmap.spring.actuate.JsonMmapEndpoint;
 import io.github.jsonmmap.spring.autoconfigure.JsonMmapAutoConfiguration;
 import io.github.jsonmmap.spring.autoconfigure.JsonMmapHealthAutoConfiguration;
+import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import io.github.jsonmmap.spring.health.JsonMmapHealthIndicator;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -27,6 +31,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
@@ -91,6 +96,50 @@ class SharedConfigConsistencyTest {
               assertThat(pair.getLeft()).isEqualTo(3);
               assertThat(pair.getRight()).isEqualTo(3);
             });
+  }
+
+  @Test
+  void aBeanBoundFromTwoVersionsAtStartUpIsRepairedByTheFirstRefresh() {
+    try (JsonMmapFile before = JsonMmapFile.open(dir.resolve("shared.json"), Role.WRITER)) {
+      before.publish(Map.of("pair", Map.of("left", 1, "right", 1)));
+    }
+    writer()
+        .withUserConfiguration(StartUpHook.class)
+        .run(
+            context -> {
+              Pair pair = context.getBean(Pair.class);
+              SharedConfigRefresher refresher = ready(context);
+              await()
+                  .atMost(DEADLINE)
+                  .untilAsserted(
+                      () -> assertThat(pair.getLeft() + "/" + pair.getRight()).isEqualTo("7/7"));
+              assertThat(refresher.appliedVersion())
+                  .isEqualTo(context.getBean(SharedConfigTemplate.class).version());
+            });
+  }
+
+  /**
+   * Arms the pair so that binding "left" at start-up publishes the next version, through the
+   * context's own handle (the property source's, in place before any bean binds), before "right" is
+   * read.
+   */
+  @Configuration(proxyBeanMethods = false)
+  static class StartUpHook {
+
+    @Bean
+    static BeanFactoryPostProcessor armPair(ConfigurableEnvironment environment) {
+      return beanFactory -> {
+        JsonMmapFile file =
+            ((JsonMmapPropertySource)
+                    environment.getPropertySources().get(JsonMmapPropertySource.NAME))
+                .getSource();
+        Pair.onLeft =
+            () -> {
+              Pair.onLeft = null;
+              file.publish(Map.of("pair", Map.of("left", 7, "right", 7)));
+            };
+      };
+    }
   }
 
   @Test

@@ -116,7 +116,8 @@ public final class JsonMmapAutoConfiguration {
       JsonMmapFile file,
       JsonMmapProperties properties,
       ApplicationEventPublisher publisher,
-      SharedConfigPropertiesRebinder rebinder) {
+      SharedConfigPropertiesRebinder rebinder,
+      ConfigurableEnvironment environment) {
     SharedConfigRefresher refresher =
         new SharedConfigRefresher(
             file,
@@ -129,6 +130,11 @@ public final class JsonMmapAutoConfiguration {
     JsonMmapProperties.PropertySource source = properties.getPropertySource();
     refresher.setExcluded(
         new PropertySourceFilter(source.getInclude(), source.getExclude())::excludes);
+    for (PropertySource<?> candidate : environment.getPropertySources()) {
+      if (candidate instanceof JsonMmapPropertySource shared && shared.getSource() == file) {
+        refresher.setInitial(shared::takeFirstServed);
+      }
+    }
     return refresher;
   }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.core.env.EnumerablePropertySource;
@@ -59,6 +60,8 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   private volatile View view = NONE;
   private volatile View olderView = NONE;
   private volatile Pending pending;
+  private final AtomicReference<Snapshot> firstServed = new AtomicReference<>();
+  private volatile boolean firstTaken;
 
   /**
    * What one version offers: the names it may set (with the prefix, in document order and as a
@@ -236,6 +239,16 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   }
 
   /**
+   * The first version this property source answered from, once: beans bound at start-up may hold
+   * values of any version from it on, so the refresher diffs from it. Null when it answered nothing
+   * yet or was asked already.
+   */
+  public Snapshot takeFirstServed() {
+    firstTaken = true;
+    return firstServed.getAndSet(null);
+  }
+
+  /**
    * Pins {@code snapshot} for the calling thread until the returned pin is closed: every {@code
    * jsonmmap} property source of the snapshot's file answers this thread from it. A pin taken while
    * the thread already pins a snapshot of that file keeps the outer one ({@link Pin#snapshot()}
@@ -303,7 +316,11 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       return pinned;
     }
     try {
-      return getSource().snapshot();
+      Snapshot latest = getSource().snapshot();
+      if (!firstTaken && firstServed.get() == null) {
+        firstServed.compareAndSet(null, latest);
+      }
+      return latest;
     } catch (JsonMmapException e) {
       return null;
     }
