@@ -29,8 +29,8 @@ public final class SharedConfigBinding<T> implements Supplier<T> {
     this.template = template;
     this.prefix = prefix;
     this.type = type;
-    long version = template.version();
-    this.bound = new Bound<>(version, template.convert(prefix, type), null);
+    Snapshot snapshot = template.snapshot();
+    this.bound = new Bound<>(snapshot.version(), template.convert(prefix, type, snapshot), null);
   }
 
   /** The instance for the latest version. */
@@ -42,7 +42,7 @@ public final class SharedConfigBinding<T> implements Supplier<T> {
       return current.value();
     }
     try {
-      current = new Bound<>(snapshot.version(), template.convert(prefix, type), null);
+      current = new Bound<>(snapshot.version(), template.convert(prefix, type, snapshot), null);
     } catch (JsonMmapException e) {
       current = new Bound<>(snapshot.version(), current.value(), e);
     }

@@ -2,8 +2,11 @@ package io.github.jsonmmap.spring;
 
 import java.beans.PropertyDescriptor;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +23,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBindingPostProcessor;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.CollectionFactory;
+import org.springframework.objenesis.SpringObjenesis;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -27,9 +32,11 @@ import org.springframework.util.ReflectionUtils;
  * only those, with Boot's own binding (relaxed names, conversions, {@code @Validated}), without
  * Spring Cloud. Two steps, so that a bad value changes nothing: {@link #prepare(Set)} binds every
  * affected bean on a fresh copy and throws if any fails; the step it returns puts the copies in
- * place. A JavaBean is updated in place from its copy (properties the document no longer sets go
- * back to their defaults); a constructor-bound bean (a record) is replaced in {@link
- * SharedConfigScope}. Beans in another scope ({@code @RefreshScope}) are left to that scope.
+ * place; nothing is bound while they are put in place. A JavaBean is updated in place from its copy
+ * (properties the document no longer sets go back to their defaults; for a bean without a default
+ * constructor the copy is a duplicate of the live bean, so they keep their values, as Spring
+ * Cloud's rebinding keeps them); a constructor-bound bean (a record) is bound anew and replaced in
+ * {@link SharedConfigScope}. Beans in another scope ({@code @RefreshScope}) are left to that scope.
  *
  * <p>Thread-safe; meant to be called from one refresher thread.
  */
@@ -37,6 +44,8 @@ public final class SharedConfigPropertiesRebinder {
 
   private record Target(
       String beanName, ConfigurationPropertyName prefix, Class<?> type, boolean valueObject) {}
+
+  private static final SpringObjenesis OBJENESIS = new SpringObjenesis();
 
   private final ConfigurableApplicationContext context;
   private final Map<String, AtomicLong> rebinds = new ConcurrentHashMap<>();
@@ -106,14 +115,13 @@ public final class SharedConfigPropertiesRebinder {
             ConfigurationPropertiesBindingPostProcessor.class);
     Object live = beanFactory.getBean(target.beanName());
     Constructor<?> constructor = defaultConstructor(target.type());
-    if (constructor == null) {
-      // No way to make a copy: bound in place, unguarded, as Spring Cloud binds.
-      return () -> {
-        binding.postProcessBeforeInitialization(live, target.beanName());
-        counted(target);
-      };
-    }
-    Object copy = BeanUtils.instantiateClass(constructor);
+    // Without a default constructor the trial runs on a duplicate of the live bean: bound the way
+    // Spring Cloud binds in place (what the document no longer sets keeps its value), but nothing
+    // binds in the commit, so a value that does not bind rejects the version with nothing applied.
+    Object copy =
+        constructor != null
+            ? BeanUtils.instantiateClass(constructor)
+            : duplicate(live, new IdentityHashMap<>());
     binding.postProcessBeforeInitialization(copy, target.beanName());
     return () -> {
       copyInto(copy, live);
@@ -136,6 +144,64 @@ public final class SharedConfigPropertiesRebinder {
     } catch (NoSuchMethodException e) {
       return null;
     }
+  }
+
+  /**
+   * A duplicate of a bean made without its constructor: its fields copied, and the values the
+   * binder changes in place (collections, maps, nested beans it reaches through a getter)
+   * duplicated too, so that binding the duplicate leaves the live bean untouched.
+   */
+  private static Object duplicate(Object live, Map<Object, Object> seen) {
+    Object known = seen.get(live);
+    if (known != null) {
+      return known;
+    }
+    Object copy = OBJENESIS.newInstance(live.getClass(), false);
+    seen.put(live, copy);
+    Set<String> properties = new HashSet<>();
+    for (PropertyDescriptor property : BeanUtils.getPropertyDescriptors(live.getClass())) {
+      if (property.getReadMethod() != null) {
+        properties.add(property.getName());
+      }
+    }
+    ReflectionUtils.doWithFields(
+        live.getClass(),
+        field -> {
+          ReflectionUtils.makeAccessible(field);
+          Object value = field.get(live);
+          field.set(
+              copy, properties.contains(field.getName()) ? duplicateValue(value, seen) : value);
+        },
+        field -> !Modifier.isStatic(field.getModifiers()));
+    return copy;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Object duplicateValue(Object value, Map<Object, Object> seen) {
+    if (value == null || value.getClass().isEnum() || value.getClass().isArray()) {
+      return value;
+    }
+    try {
+      if (value instanceof Collection collection) {
+        Collection copy =
+            CollectionFactory.createCollection(collection.getClass(), collection.size());
+        copy.addAll(collection);
+        return copy;
+      }
+      if (value instanceof Map map) {
+        Map copy = CollectionFactory.createMap(map.getClass(), map.size());
+        copy.putAll(map);
+        return copy;
+      }
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // An unmodifiable collection or map: the binder replaces it, never changes it.
+      return value;
+    }
+    String type = value.getClass().getName();
+    if (type.startsWith("java.") || type.startsWith("javax.") || type.startsWith("jdk.")) {
+      return value;
+    }
+    return duplicate(value, seen);
   }
 
   /**

@@ -5,6 +5,7 @@ import io.github.jsonmmap.ChangeListener;
 import io.github.jsonmmap.ChangedKeys;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
+import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -65,7 +67,9 @@ public class SharedConfigRefresher
    *
    * @param version the rejected version
    * @param appliedVersion the version still applied
-   * @param reason why, naming the property and the target type, never the value
+   * @param reason why: the property, the target type and, for a validation failure, each field and
+   *     the code of the rule it broke; never a value nor a validator's message (which may quote
+   *     one)
    * @param at when it was rejected
    */
   public record Rejection(long version, long appliedVersion, String reason, Instant at) {}
@@ -78,6 +82,7 @@ public class SharedConfigRefresher
   private volatile Consumer<Rejection> rejectionListener = rejection -> {};
   private volatile Function<Set<String>, Runnable> preparer = names -> () -> {};
   private volatile Predicate<String> excluded = name -> false;
+  private volatile Supplier<Snapshot> initial = () -> null;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean ready;
@@ -114,8 +119,20 @@ public class SharedConfigRefresher
 
   @Override
   public void afterPropertiesSet() {
-    applied = file.snapshot();
+    Snapshot latest = file.snapshot();
+    Snapshot first = initial.get();
+    // Beans bound before this point may hold any version since the first one served: diff from it.
+    applied = first != null && first.version() < latest.version() ? first : latest;
     file.addListener(this);
+  }
+
+  /**
+   * Sets what gives the oldest version the application's beans may have been bound from at start-up
+   * (the property source's first), so that the first refresh rebinds every bean a later version
+   * changed; by default the version current when the refresher starts.
+   */
+  public void setInitial(Supplier<Snapshot> initial) {
+    this.initial = Objects.requireNonNull(initial, "initial");
   }
 
   @Override
@@ -201,17 +218,26 @@ public class SharedConfigRefresher
       return;
     }
     long started = System.nanoTime();
-    Runnable commit;
-    try {
-      commit = preparer.apply(names);
-    } catch (RuntimeException e) {
-      reject(current, previous, e);
-      return;
+    // Everything bound for this version reads this version, whatever is published meanwhile.
+    try (JsonMmapPropertySource.Pin pin = JsonMmapPropertySource.pin(current)) {
+      Runnable commit;
+      try {
+        commit = preparer.apply(names);
+      } catch (RuntimeException e) {
+        reject(current, previous, e);
+        return;
+      }
+      try {
+        commit.run();
+      } catch (RuntimeException e) {
+        // Only what cannot be tried on a copy fails here (a setter that refuses a value).
+        reject(current, previous, e);
+        return;
+      }
+      applied = current;
+      rejection = null;
+      publisher.publishEvent(new SharedConfigChangedEvent(this, previous, current, keys, names));
     }
-    commit.run();
-    applied = current;
-    rejection = null;
-    publisher.publishEvent(new SharedConfigChangedEvent(this, previous, current, keys, names));
     refreshTimer.accept(Duration.ofNanos(System.nanoTime() - started));
   }
 
@@ -245,10 +271,13 @@ public class SharedConfigRefresher
                 .append(bind.getTarget().getType());
         if (cause instanceof BindValidationException invalid) {
           List<String> problems = new ArrayList<>();
+          // The rule's code, never its message: a default message may quote the rejected value.
           for (ObjectError error : invalid.getValidationErrors().getAllErrors()) {
             String field =
-                error instanceof FieldError fieldError ? fieldError.getField() + ": " : "";
-            problems.add(field + error.getDefaultMessage());
+                error instanceof FieldError fieldError
+                    ? "field=" + fieldError.getField() + " "
+                    : "";
+            problems.add(field + "rule=" + (error.getCode() == null ? "invalid" : error.getCode()));
           }
           reason.append(" problems=").append(problems);
         } else if (cause != null) {

@@ -93,14 +93,18 @@ public class SharedConfigTemplate {
     return file;
   }
 
-  /** The latest version this process has seen. */
+  /**
+   * The latest version this process has seen; on a thread that has pinned a version (the refresher
+   * while it applies one, see {@link JsonMmapPropertySource#pin}), that version.
+   */
   public Snapshot snapshot() {
-    return file.snapshot();
+    Snapshot pinned = JsonMmapPropertySource.pinned(file.path());
+    return pinned != null ? pinned : file.snapshot();
   }
 
   /** The latest version number (0 before any version exists). */
   public long version() {
-    return file.snapshot().version();
+    return snapshot().version();
   }
 
   /** Whether this process holds the writer role now. */
@@ -116,8 +120,10 @@ public class SharedConfigTemplate {
    * application's configuration), or null.
    */
   public Object get(String key) {
-    Object value = file.snapshot().get(key);
-    return value != null ? value : find(key, Object.class).orElse(null);
+    try (JsonMmapPropertySource.Pin pin = JsonMmapPropertySource.pin(snapshot())) {
+      Object value = pin.snapshot().get(key);
+      return value != null ? value : find(key, Object.class).orElse(null);
+    }
   }
 
   /** The value at a key converted by Boot's binder to {@code type}, or null when absent. */
@@ -139,7 +145,7 @@ public class SharedConfigTemplate {
     requireNonNull(key, "key");
     requireNonNull(type, "type");
     String name = propertyName(key);
-    try {
+    try (JsonMmapPropertySource.Pin pin = JsonMmapPropertySource.pin(snapshot())) {
       return Optional.ofNullable(
           binder.bind(ConfigurationPropertyName.adapt(name, '.'), Bindable.of(type)).orElse(null));
     } catch (BindException e) {
@@ -162,9 +168,10 @@ public class SharedConfigTemplate {
         this, requireNonNull(prefix, "prefix"), requireNonNull(type, "type"));
   }
 
-  <T> T convert(String prefix, Class<T> type) {
+  /** Binds {@code prefix} to {@code type} from {@code snapshot} alone (one version, never two). */
+  <T> T convert(String prefix, Class<T> type, Snapshot snapshot) {
     String name = propertyName(prefix);
-    try {
+    try (JsonMmapPropertySource.Pin pin = JsonMmapPropertySource.pin(snapshot)) {
       return binder.bindOrCreate(
           ConfigurationPropertyName.adapt(name, '.'), Bindable.of(type), null);
     } catch (BindException e) {

@@ -155,7 +155,7 @@ class JsonMmapActuatorAutoConfigurationTest {
             context -> {
               JsonMmapHealthIndicator indicator = context.getBean(JsonMmapHealthIndicator.class);
               await()
-                  .atMost(Duration.ofSeconds(10))
+                  .atMost(Duration.ofSeconds(60))
                   .until(() -> indicator.health().getStatus().equals(Status.OUT_OF_SERVICE));
               assertThat(indicator.health().getDetails()).containsEntry("writerStale", true);
             });

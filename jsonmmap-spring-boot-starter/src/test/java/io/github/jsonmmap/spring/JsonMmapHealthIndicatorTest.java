@@ -29,7 +29,7 @@ import org.springframework.boot.health.contributor.Status;
  */
 class JsonMmapHealthIndicatorTest {
 
-  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final int MAJOR_VERSION_OFFSET = 8;
   private static final int CURRENT_OFFSET = 48;
   private static final int SLOT_0_OFFSET = 256;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class JsonMmapMetricsTest {
 
-  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
 
   @TempDir Path dir;
 

@@ -212,7 +212,7 @@ class JsonMmapSecurityTest {
       PlantedDocument.commitNext(file, "{\"password\":hunter2}".getBytes(StandardCharsets.UTF_8));
 
       await()
-          .atMost(Duration.ofSeconds(20))
+          .atMost(Duration.ofSeconds(60))
           .until(() -> get(context, "/actuator/health").body().contains("invalid-document"));
       String health = get(context, "/actuator/health").body();
       String endpoint = get(context, "/actuator/jsonmmap").body();

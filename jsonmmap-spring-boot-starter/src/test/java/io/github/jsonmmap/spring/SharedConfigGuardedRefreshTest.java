@@ -54,7 +54,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SharedConfigGuardedRefreshTest {
 
-  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
 
   private static Path directory;
   private static WriterProcess writer;

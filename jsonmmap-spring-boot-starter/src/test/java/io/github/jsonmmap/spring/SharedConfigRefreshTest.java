@@ -87,7 +87,7 @@ class SharedConfigRefreshTest {
     long version = writer.send("set greeting.message \"changed in another JVM\"");
     writer.send("set features.regions [\"eu\",\"us\",\"ap\"]");
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
               assertThat(greeter.message()).isEqualTo("changed in another JVM");
@@ -106,7 +106,7 @@ class SharedConfigRefreshTest {
     writer.send("remove features.beta");
     writer.send("remove greeting");
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
               assertThat(environment.getProperty("greeting.message"))
@@ -122,7 +122,7 @@ class SharedConfigRefreshTest {
     int before = events.received.size();
     long last = writer.send("burst 200 counter");
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> events.received.stream().anyMatch(e -> e.version() == last));
     List<SharedConfigChangedEvent> burst =
         new ArrayList<>(events.received.subList(before, events.received.size()));

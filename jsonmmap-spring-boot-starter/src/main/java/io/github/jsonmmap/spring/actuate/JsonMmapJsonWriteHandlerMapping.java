@@ -78,30 +78,26 @@ public final class JsonMmapJsonWriteHandlerMapping extends AbstractHandlerMappin
     try {
       body = mapper.readTree(request.getInputStream());
     } catch (JacksonException e) {
-      write(response, badRequest("the request body is not JSON"));
+      write(response, badRequest());
       return;
     }
     if (body == null || !body.isObject()) {
-      write(response, badRequest("the request body must be a JSON object"));
+      write(response, badRequest());
       return;
     }
     if (path.equals(endpointPath)) {
       JsonNode patch = body.get("patch");
-      write(
-          response,
-          patch == null ? badRequest("the body has no \"patch\"") : endpoint.merge(patch));
+      write(response, patch == null ? badRequest() : endpoint.merge(patch));
       return;
     }
     String key = UriUtils.decode(path.substring(endpointPath.length() + 1), StandardCharsets.UTF_8);
     JsonNode value = body.get("value");
-    write(
-        response,
-        value == null ? badRequest("the body has no \"value\"") : endpoint.set(key, value));
+    write(response, value == null ? badRequest() : endpoint.set(key, value));
   }
 
-  private WebEndpointResponse<Object> badRequest(String detail) {
+  private WebEndpointResponse<Object> badRequest() {
     return JsonMmapWritableEndpoint.problem(
-        WebEndpointResponse.STATUS_BAD_REQUEST, "invalid-request", detail, List.of());
+        WebEndpointResponse.STATUS_BAD_REQUEST, "invalid-request", List.of());
   }
 
   private void write(HttpServletResponse response, WebEndpointResponse<Object> result)

@@ -42,8 +42,9 @@ import tools.jackson.databind.JsonNode;
  * 9457 problem detail ({@code application/problem+json}) whose {@code reason} says why: {@code
  * invalid-request} (400: a bad key, a patch that is not an object), {@code not-writer} (409: this
  * process is not, or no longer, the writer), {@code rejected} (422: the validators' messages are in
- * {@code problems}), {@code invalid-document} (422) or {@code too-large} (413). The document's
- * content is never echoed; nothing is written.
+ * {@code problems}, as the validators wrote them), {@code invalid-document} (422) or {@code
+ * too-large} (413), and a fixed {@code detail} per reason: never an exception's message, so neither
+ * the file's path nor the document's or the request's content is echoed. Nothing is written.
  *
  * <p>Over HTTP (Spring MVC, actuator on the application's port) the {@code POST}s are served by
  * {@link JsonMmapJsonWriteHandlerMapping}, since the actuator's own handler reads bodies as
@@ -88,11 +89,7 @@ public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
   @WriteOperation
   public WebEndpointResponse<Object> merge(Object patch) {
     if (!(patch instanceof Map || (patch instanceof JsonNode node && node.isObject()))) {
-      return problem(
-          WebEndpointResponse.STATUS_BAD_REQUEST,
-          "invalid-request",
-          "patch must be a JSON object: path=" + template().file().path(),
-          List.of());
+      return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "invalid-request", List.of());
     }
     return write(() -> template().merge(patch));
   }
@@ -109,34 +106,31 @@ public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
     try {
       after = write.get();
     } catch (NotWriterException e) {
-      return problem(409, "not-writer", e.getMessage(), List.of());
+      return problem(409, "not-writer", List.of());
     } catch (SharedConfigValidationException e) {
-      return problem(422, "rejected", e.getMessage(), e.problems());
+      return problem(422, "rejected", e.problems());
     } catch (DocumentTooLargeException e) {
-      return problem(413, "too-large", e.getMessage(), List.of());
+      return problem(413, "too-large", List.of());
     } catch (InvalidDocumentException e) {
-      return problem(422, "invalid-document", e.getMessage(), List.of());
+      return problem(422, "invalid-document", List.of());
     } catch (IllegalArgumentException e) {
-      return problem(
-          WebEndpointResponse.STATUS_BAD_REQUEST,
-          "invalid-request",
-          "invalid key: path=" + template().file().path() + " error=" + e.getMessage(),
-          List.of());
+      return problem(WebEndpointResponse.STATUS_BAD_REQUEST, "invalid-request", List.of());
     } catch (JsonMmapException e) {
-      return problem(WebEndpointResponse.STATUS_BAD_REQUEST, e.reason(), e.getMessage(), List.of());
+      // The message names the path and may quote the document: the reason code says enough.
+      return problem(WebEndpointResponse.STATUS_BAD_REQUEST, e.reason(), List.of());
     }
     return new WebEndpointResponse<>(
         new WriteDescriptor(after.version(), before, after.version() != before),
         WebEndpointResponse.STATUS_OK);
   }
 
-  static WebEndpointResponse<Object> problem(
-      int status, String reason, String detail, List<String> problems) {
+  /** A problem detail whose {@code detail} is the fixed sentence of its reason. */
+  static WebEndpointResponse<Object> problem(int status, String reason, List<String> problems) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("type", PROBLEM_TYPE);
     body.put("title", title(reason));
     body.put("status", status);
-    body.put("detail", detail);
+    body.put("detail", detail(reason));
     body.put("reason", reason);
     if (!problems.isEmpty()) {
       body.put("problems", List.copyOf(problems));
@@ -152,6 +146,28 @@ public class JsonMmapWritableEndpoint extends JsonMmapEndpoint {
       case "invalid-document" -> "The new document is not acceptable";
       case "invalid-request" -> "Invalid request";
       default -> "The write failed";
+    };
+  }
+
+  /**
+   * One fixed sentence per reason: never an exception's message, which names the file and may quote
+   * the document or the request.
+   */
+  private static String detail(String reason) {
+    return switch (reason) {
+      case "not-writer" ->
+          "Nothing was written: write through the process that holds the writer role.";
+      case "rejected" -> "Nothing was written: see problems for what the validators reported.";
+      case "too-large" ->
+          "Nothing was written: the document would exceed the file's size limit"
+              + " (jsonmmap.max-size).";
+      case "invalid-document" ->
+          "Nothing was written: the document breaks the rules every reader applies (depth,"
+              + " size, encoding).";
+      case "invalid-request" ->
+          "Nothing was written: the key or the body is not valid (a key is a.b[0].c, a patch is"
+              + " a JSON object, a value is any JSON value).";
+      default -> "Nothing was written; the application log says why.";
     };
   }
 

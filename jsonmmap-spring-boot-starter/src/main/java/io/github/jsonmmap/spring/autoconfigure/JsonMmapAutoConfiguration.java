@@ -18,6 +18,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
 
@@ -32,39 +33,48 @@ import org.springframework.core.env.PropertySource;
 public final class JsonMmapAutoConfiguration {
 
   /**
-   * The handle opened by the environment post-processor (or opened here when it did not run, as in
-   * a plain application context), with the {@code jsonmmap} property source in place.
+   * The starter's own handle and its lease, unless the application declares a {@link JsonMmapFile}
+   * bean: a handle the application made is the application's to close, never the starter's.
    */
-  @Bean(destroyMethod = "")
-  @ConditionalOnMissingBean
-  JsonMmapFile jsonMmapFile(JsonMmapProperties properties, ConfigurableEnvironment environment) {
-    PropertySource<?> existing = environment.getPropertySources().get(JsonMmapPropertySource.NAME);
-    Path path = SharedFileOptions.configuredFile(properties, environment);
-    if (existing instanceof JsonMmapPropertySource source) {
-      JsonMmapFile opened = source.getSource();
-      if (path == null) {
-        path = opened.path();
-      }
-      if (opened.path().equals(path) && opened.options().role() == properties.getRole()) {
-        SharedFiles.retain(opened);
-        return opened;
-      }
-    }
-    JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
-    if (existing != null) {
-      environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
-    }
-    SharedFileOptions.place(
-        environment.getPropertySources(),
-        SharedFileOptions.propertySource(file, properties),
-        properties.getPropertySource().getPrecedence());
-    return file;
-  }
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(JsonMmapFile.class)
+  static class SharedFileConfiguration {
 
-  /** Releases this context's use of the file when the context closes. */
-  @Bean
-  SharedFileLease jsonMmapFileLease(JsonMmapFile file) {
-    return new SharedFileLease(file);
+    /**
+     * The handle opened by the environment post-processor (or opened here when it did not run, as
+     * in a plain application context), with the {@code jsonmmap} property source in place.
+     */
+    @Bean(destroyMethod = "")
+    JsonMmapFile jsonMmapFile(JsonMmapProperties properties, ConfigurableEnvironment environment) {
+      PropertySource<?> existing =
+          environment.getPropertySources().get(JsonMmapPropertySource.NAME);
+      Path path = SharedFileOptions.configuredFile(properties, environment);
+      if (existing instanceof JsonMmapPropertySource source) {
+        JsonMmapFile opened = source.getSource();
+        if (path == null) {
+          path = opened.path();
+        }
+        if (opened.path().equals(path) && opened.options().role() == properties.getRole()) {
+          SharedFiles.retain(opened);
+          return opened;
+        }
+      }
+      JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
+      if (existing != null) {
+        environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
+      }
+      SharedFileOptions.place(
+          environment.getPropertySources(),
+          SharedFileOptions.propertySource(file, properties),
+          properties.getPropertySource().getPrecedence());
+      return file;
+    }
+
+    /** Releases this context's use of the file when the context closes. */
+    @Bean
+    SharedFileLease jsonMmapFileLease(JsonMmapFile file) {
+      return new SharedFileLease(file);
+    }
   }
 
   @Bean
@@ -106,7 +116,8 @@ public final class JsonMmapAutoConfiguration {
       JsonMmapFile file,
       JsonMmapProperties properties,
       ApplicationEventPublisher publisher,
-      SharedConfigPropertiesRebinder rebinder) {
+      SharedConfigPropertiesRebinder rebinder,
+      ConfigurableEnvironment environment) {
     SharedConfigRefresher refresher =
         new SharedConfigRefresher(
             file,
@@ -119,6 +130,11 @@ public final class JsonMmapAutoConfiguration {
     JsonMmapProperties.PropertySource source = properties.getPropertySource();
     refresher.setExcluded(
         new PropertySourceFilter(source.getInclude(), source.getExclude())::excludes);
+    for (PropertySource<?> candidate : environment.getPropertySources()) {
+      if (candidate instanceof JsonMmapPropertySource shared && shared.getSource() == file) {
+        refresher.setInitial(shared::takeFirstServed);
+      }
+    }
     return refresher;
   }
 

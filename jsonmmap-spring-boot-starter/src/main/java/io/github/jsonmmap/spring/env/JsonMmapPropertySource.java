@@ -5,10 +5,14 @@ import static java.util.Objects.requireNonNull;
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.core.env.EnumerablePropertySource;
@@ -28,6 +32,12 @@ import org.springframework.core.env.EnumerablePropertySource;
  * is initialised, after this property source is in place. The filter runs once per key per version;
  * a lookup costs a hash look-up.
  *
+ * <p>One binding sees one version: while a thread holds a {@link #pin(Snapshot) pin}, every {@code
+ * jsonmmap} property source of that file answers that thread from the pinned snapshot, so a
+ * {@code @ConfigurationProperties} bean bound under a pin never mixes keys of two versions. The
+ * refresher pins the version it applies; {@code SharedConfigTemplate} pins one per read and
+ * binding.
+ *
  * <p>Safe to call from any thread.
  */
 public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFile> {
@@ -42,10 +52,16 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
 
   private static final View NONE = new View(-1, new String[0], Set.of(), Set.of(), List.of());
 
+  /** The snapshots this thread has pinned, by file; absent when none. */
+  private static final ThreadLocal<Map<Path, Snapshot>> PINNED = new ThreadLocal<>();
+
   private final String prefix;
   private final PropertySourceFilter filter;
   private volatile View view = NONE;
+  private volatile View olderView = NONE;
   private volatile Pending pending;
+  private final AtomicReference<Snapshot> firstServed = new AtomicReference<>();
+  private volatile boolean firstTaken;
 
   /**
    * What one version offers: the names it may set (with the prefix, in document order and as a
@@ -129,10 +145,10 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
 
   private View viewOf(Snapshot snapshot) {
     View current = view;
-    if (current.version() != snapshot.version()) {
+    if (current.version() < snapshot.version()) {
       synchronized (this) {
         current = view;
-        if (current.version() != snapshot.version()) {
+        if (current.version() < snapshot.version()) {
           View next = viewFor(snapshot, current);
           pending = newlyExcluded(current, next);
           view = next;
@@ -143,7 +159,16 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
     if (pending != null) {
       logPending();
     }
-    return current;
+    if (current.version() == snapshot.version()) {
+      return current;
+    }
+    // An older version, pinned by a thread still binding it: the latest view stays in place.
+    View older = olderView;
+    if (older.version() != snapshot.version()) {
+      older = viewFor(snapshot, current);
+      olderView = older;
+    }
+    return older;
   }
 
   /**
@@ -213,10 +238,89 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
     }
   }
 
-  /** The latest snapshot, or null once the file is closed (the context is shutting down). */
+  /**
+   * The first version this property source answered from, once: beans bound at start-up may hold
+   * values of any version from it on, so the refresher diffs from it. Null when it answered nothing
+   * yet or was asked already.
+   */
+  public Snapshot takeFirstServed() {
+    firstTaken = true;
+    return firstServed.getAndSet(null);
+  }
+
+  /**
+   * Pins {@code snapshot} for the calling thread until the returned pin is closed: every {@code
+   * jsonmmap} property source of the snapshot's file answers this thread from it. A pin taken while
+   * the thread already pins a snapshot of that file keeps the outer one ({@link Pin#snapshot()}
+   * says which) and its close does nothing, so nested callers agree on one version.
+   */
+  public static Pin pin(Snapshot snapshot) {
+    requireNonNull(snapshot, "snapshot");
+    Map<Path, Snapshot> pinned = PINNED.get();
+    if (pinned == null) {
+      pinned = new HashMap<>(2);
+      PINNED.set(pinned);
+    }
+    Snapshot outer = pinned.putIfAbsent(snapshot.file(), snapshot);
+    if (outer != null) {
+      return new Pin(outer, false);
+    }
+    return new Pin(snapshot, true);
+  }
+
+  /** The snapshot of {@code file} the calling thread has pinned, or null. */
+  public static Snapshot pinned(Path file) {
+    Map<Path, Snapshot> pinned = PINNED.get();
+    return pinned == null ? null : pinned.get(file);
+  }
+
+  /** A snapshot pinned for one thread; close it on that thread. */
+  public static final class Pin implements AutoCloseable {
+    private final Snapshot snapshot;
+    private boolean owner;
+
+    private Pin(Snapshot snapshot, boolean owner) {
+      this.snapshot = snapshot;
+      this.owner = owner;
+    }
+
+    /** The snapshot the thread answers from while this pin is open. */
+    public Snapshot snapshot() {
+      return snapshot;
+    }
+
+    /** Unpins (idempotent; a nested pin leaves the outer one in place). */
+    @Override
+    public void close() {
+      if (!owner) {
+        return;
+      }
+      owner = false;
+      Map<Path, Snapshot> pinned = PINNED.get();
+      if (pinned != null) {
+        pinned.remove(snapshot.file());
+        if (pinned.isEmpty()) {
+          PINNED.remove();
+        }
+      }
+    }
+  }
+
+  /**
+   * The snapshot this thread has pinned for the file, else the latest, or null once the file is
+   * closed (the context is shutting down).
+   */
   private Snapshot snapshot() {
+    Snapshot pinned = pinned(getSource().path());
+    if (pinned != null) {
+      return pinned;
+    }
     try {
-      return getSource().snapshot();
+      Snapshot latest = getSource().snapshot();
+      if (!firstTaken && firstServed.get() == null) {
+        firstServed.compareAndSet(null, latest);
+      }
+      return latest;
     } catch (JsonMmapException e) {
       return null;
     }

@@ -15,6 +15,7 @@ import io.github.jsonmmap.UntrustedFileException;
 import io.github.jsonmmap.WriterLockedException;
 import io.github.jsonmmap.spring.SharedConfigBindException;
 import io.github.jsonmmap.spring.SharedConfigBinding;
+import io.github.jsonmmap.spring.SharedConfigCloudRefresher;
 import io.github.jsonmmap.spring.SharedConfigRefresher;
 import io.github.jsonmmap.spring.SharedConfigTemplate;
 import io.github.jsonmmap.spring.SharedConfigValidationException;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -197,7 +199,7 @@ class JsonMmapAutoConfigurationTest {
                   JsonMmapFile.open(dir.resolve("shared.json"), Role.WRITER)) {
                 writer.set("late", true);
                 org.awaitility.Awaitility.await()
-                    .atMost(java.time.Duration.ofSeconds(10))
+                    .atMost(java.time.Duration.ofSeconds(60))
                     .until(
                         () ->
                             Boolean.TRUE.equals(
@@ -389,11 +391,44 @@ class JsonMmapAutoConfigurationTest {
                               .isInstanceOf(NotWriterException.class);
                           long version = writer.set("a", 2).version();
                           org.awaitility.Awaitility.await()
-                              .atMost(java.time.Duration.ofSeconds(10))
+                              .atMost(java.time.Duration.ofSeconds(60))
                               .until(() -> reader.snapshot().version() == version);
                           assertThat(readerContext.getEnvironment().getProperty("a"))
                               .isEqualTo("2");
                         }));
+  }
+
+  @Test
+  void anApplicationsOwnFileBeanIsUsedAndNeverClosedByTheStarter() {
+    try (JsonMmapFile own = JsonMmapFile.open(dir.resolve("own.json"), Role.WRITER)) {
+      runner
+          .withBean(
+              JsonMmapFile.class, () -> own, definition -> definition.setDestroyMethodName(""))
+          .withPropertyValues(file(), "jsonmmap.role=writer", "jsonmmap.inbox.enabled=false")
+          .run(
+              context -> {
+                assertThat(context).hasSingleBean(JsonMmapFile.class);
+                assertThat(context.getBean(SharedConfigTemplate.class).file()).isSameAs(own);
+              });
+      assertThat(own.set("still", "open").version())
+          .as("the starter did not close the application's handle")
+          .isPositive();
+    }
+  }
+
+  @Test
+  void anApplicationsCloudRefresherReplacesTheStarters() {
+    runner
+        .withBean(
+            "ownCloudRefresher",
+            SharedConfigCloudRefresher.class,
+            () -> new SharedConfigCloudRefresher(new DefaultListableBeanFactory(), null))
+        .withPropertyValues(file(), "jsonmmap.role=writer", "jsonmmap.inbox.enabled=false")
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(SharedConfigCloudRefresher.class);
+              assertThat(context).hasBean("ownCloudRefresher");
+            });
   }
 
   @Test

@@ -83,7 +83,7 @@ class JsonMmapConfigImportTest {
 
         writer.set("greeting.message", "changed");
         await()
-            .atMost(Duration.ofSeconds(10))
+            .atMost(Duration.ofSeconds(60))
             .until(
                 () ->
                     "changed"
@@ -110,7 +110,7 @@ class JsonMmapConfigImportTest {
       try (JsonMmapFile writer = JsonMmapFile.open(file, Role.WRITER)) {
         writer.set("late", true);
         await()
-            .atMost(Duration.ofSeconds(10))
+            .atMost(Duration.ofSeconds(60))
             .until(() -> "true".equals(context.getEnvironment().getProperty("late")));
       }
     }

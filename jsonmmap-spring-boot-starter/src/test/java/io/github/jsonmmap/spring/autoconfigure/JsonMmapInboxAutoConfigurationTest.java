@@ -56,7 +56,7 @@ class JsonMmapInboxAutoConfigurationTest {
         .run(
             context -> {
               JsonMmapInbox inbox = context.getBean(JsonMmapInboxLifecycle.class).inbox();
-              await().atMost(Duration.ofSeconds(10)).until(inbox::isServing);
+              await().atMost(Duration.ofSeconds(60)).until(inbox::isServing);
               SharedConfigTemplate template = context.getBean(SharedConfigTemplate.class);
               long before = template.snapshot().version();
 

@@ -1,6 +1,5 @@
-package io.github.jsonmmap.spring.autoconfigure;
+package io.github.jsonmmap.spring;
 
-import io.github.jsonmmap.spring.SharedConfigChangedEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,8 +18,11 @@ import org.springframework.context.ApplicationListener;
  * context on it; {@code SharedConfigPropertiesRebinder} rebinds the affected ones) nor {@code
  * ContextRefresher.refresh()} (it reloads every configuration source and cannot see a change made
  * inside a live property source).
+ *
+ * <p>Declared by the starter where spring-cloud-context is present; a bean of this type declared by
+ * the application replaces it. Thread-safe.
  */
-final class SharedConfigCloudRefresher implements ApplicationListener<SharedConfigChangedEvent> {
+public class SharedConfigCloudRefresher implements ApplicationListener<SharedConfigChangedEvent> {
 
   private record Scoped(String name, ConfigurationPropertyName prefix) {}
 
@@ -28,7 +30,11 @@ final class SharedConfigCloudRefresher implements ApplicationListener<SharedConf
   private final RefreshScope refreshScope;
   private volatile List<Scoped> scoped;
 
-  SharedConfigCloudRefresher(
+  /**
+   * @param beanFactory where the refresh-scoped beans are defined
+   * @param refreshScope the scope to refresh them in; null to refresh nothing
+   */
+  public SharedConfigCloudRefresher(
       ConfigurableListableBeanFactory beanFactory, RefreshScope refreshScope) {
     this.beanFactory = beanFactory;
     this.refreshScope = refreshScope;
