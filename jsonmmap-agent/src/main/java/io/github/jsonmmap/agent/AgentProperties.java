@@ -41,7 +41,10 @@ public class AgentProperties {
   /** Longest delay between two retries of a source that keeps failing. */
   private Duration maxBackoff = Duration.ofSeconds(10);
 
-  /** How often a standby checks whether it became the writer and has something to publish. */
+  /**
+   * How often a standby checks whether it became the writer and has something to publish, and how
+   * often a publish that failed is retried.
+   */
   private Duration syncInterval = Duration.ofMillis(500);
 
   private final Etcd etcd = new Etcd();
