@@ -107,14 +107,17 @@ fi
 
 if [[ -n "$AGENT" ]]; then
   echo "etcd -> readers through jsonmmap-agent ..." >&2
-  log=jsonmmap-benchmarks/target/agent-bench.log
-  ./mvnw -B -pl jsonmmap-agent -am verify -Dspotless.check.skip=true -Dtest=none \
-    -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=AgentBenchIT -Djsonmmap.agent.bench=true \
-    -Djsonmmap.agent.bench.readers=8 >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
   {
     echo "# etcd put -> readers: jsonmmap-agent per host vs every reader watching etcd"
     echo "# $(machine)"
-    echo "# ./bench.sh --agent (AgentBenchIT, 3 hosts x 8 readers)"
-    grep -A3 -E '^put -> reader delay' "$log"
-  } | tee "$OUT/agent.txt"
+    echo "# ./bench.sh --agent (AgentBenchIT, 3 hosts x 2 readers, then 3 hosts x 8 readers)"
+  } >jsonmmap-benchmarks/target/agent.txt
+  for readers in 2 8; do
+    log=jsonmmap-benchmarks/target/agent-bench-$readers.log
+    ./mvnw -B -pl jsonmmap-agent -am verify -Dspotless.check.skip=true -Dtest=none \
+      -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=AgentBenchIT -Djsonmmap.agent.bench=true \
+      -Djsonmmap.agent.bench.readers=$readers >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
+    grep -A5 -E '^put -> reader delay' "$log" >>jsonmmap-benchmarks/target/agent.txt
+  done
+  tee "$OUT/agent.txt" <jsonmmap-benchmarks/target/agent.txt
 fi

@@ -100,6 +100,7 @@ class AgentConfiguration {
                 new DirectoryReader(mapper),
                 publisher,
                 d.getSettle(),
+                d.getMaxDelay(),
                 d.getPollInterval());
           }
           case ETCD -> {
@@ -144,8 +145,8 @@ class AgentConfiguration {
   }
 
   @Bean
-  AgentHealthIndicator jsonMmapAgentHealthIndicator(DocumentPublisher publisher, Source source) {
-    return new AgentHealthIndicator(publisher, source);
+  AgentHealthIndicator jsonMmapAgentHealthIndicator(DocumentPublisher publisher) {
+    return new AgentHealthIndicator(publisher);
   }
 
   @Bean

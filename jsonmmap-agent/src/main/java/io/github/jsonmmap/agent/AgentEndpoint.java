@@ -30,6 +30,7 @@ public final class AgentEndpoint {
     result.put("source", source.describe());
     result.put("sourceUp", publisher.sourceUp());
     result.put("sourceReason", publisher.sourceReason());
+    result.put("publishFailure", publisher.publishFailure());
     result.put("file", file.path().toString());
     result.put("writer", file.isWriter());
     result.put("version", snapshot.version());

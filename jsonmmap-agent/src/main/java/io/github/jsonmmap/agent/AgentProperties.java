@@ -41,7 +41,10 @@ public class AgentProperties {
   /** Longest delay between two retries of a source that keeps failing. */
   private Duration maxBackoff = Duration.ofSeconds(10);
 
-  /** How often a standby checks whether it became the writer and has something to publish. */
+  /**
+   * How often a standby checks whether it became the writer and has something to publish, and how
+   * often a publish that failed is retried.
+   */
   private Duration syncInterval = Duration.ofMillis(500);
 
   private final Etcd etcd = new Etcd();
@@ -153,6 +156,12 @@ public class AgentProperties {
     /** How long to wait for a burst of file events to end before reading the directory. */
     private Duration settle = Duration.ofMillis(20);
 
+    /**
+     * Longest that a stream of file events may hold a read back: while events keep coming (faster
+     * than settle), the directory is still read this often, so it converges on the latest state.
+     */
+    private Duration maxDelay = Duration.ofMillis(250);
+
     /** How often to read the directory even without a file event (a safety net). */
     private Duration pollInterval = Duration.ofSeconds(5);
 
@@ -170,6 +179,14 @@ public class AgentProperties {
 
     public void setSettle(Duration settle) {
       this.settle = settle;
+    }
+
+    public Duration getMaxDelay() {
+      return maxDelay;
+    }
+
+    public void setMaxDelay(Duration maxDelay) {
+      this.maxDelay = maxDelay;
     }
 
     public Duration getPollInterval() {

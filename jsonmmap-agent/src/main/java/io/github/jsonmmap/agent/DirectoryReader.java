@@ -183,7 +183,9 @@ final class DirectoryReader {
           throw new SourceException(
               "invalid", file, "source file's root is not a YAML mapping: path=" + file);
         }
-        merge(result, (ObjectNode) mapper.valueToTree(stringKeys(doc)));
+        // Through JSON text, so that numbers are the nodes the JSON parser makes (1.5 a decimal,
+        // not a double): the publisher compares documents node by node.
+        merge(result, (ObjectNode) mapper.readTree(mapper.writeValueAsBytes(stringKeys(doc))));
       }
     } catch (SourceException e) {
       throw e;

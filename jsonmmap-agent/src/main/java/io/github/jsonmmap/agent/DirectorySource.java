@@ -18,9 +18,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows a directory ({@link DirectoryReader} says how it is read): a file event in it (a file
  * edited in place, or Kubernetes' atomic swap of the {@code ..data} symlink) makes the agent read
- * the whole directory again after a short settle time, and a fallback poll does so as well. A
- * directory that cannot be read, or a file that is not valid (half-written), is reported and the
- * last good version stays; the next event or poll tries again.
+ * the whole directory again once the events have paused for {@code settle}, and a fallback poll
+ * does so as well. A stream of events that never pauses cannot starve it: the directory is read at
+ * the latest {@code maxDelay} after the first event of a burst, and any event during a read makes
+ * another one, so the published document always converges on the directory's latest state; two
+ * reads are at least {@code settle} apart, which bounds the rate. A directory that cannot be read,
+ * or a file that is not valid (half-written), is reported and the last good version stays; the next
+ * event or poll tries again.
  *
  * <p>One thread of its own; {@link #close()} is safe from any thread.
  */
@@ -32,6 +36,7 @@ final class DirectorySource implements Source {
   private final DirectoryReader reader;
   private final DocumentPublisher publisher;
   private final Duration settle;
+  private final Duration maxDelay;
   private final Duration pollInterval;
   private volatile boolean closed;
   private WatchService watchService;
@@ -42,11 +47,13 @@ final class DirectorySource implements Source {
       DirectoryReader reader,
       DocumentPublisher publisher,
       Duration settle,
+      Duration maxDelay,
       Duration pollInterval) {
     this.directory = directory.toAbsolutePath().normalize();
     this.reader = reader;
     this.publisher = publisher;
     this.settle = settle;
+    this.maxDelay = maxDelay.compareTo(settle) < 0 ? settle : maxDelay;
     this.pollInterval = pollInterval;
   }
 
@@ -73,13 +80,18 @@ final class DirectorySource implements Source {
           continue;
         }
         WatchKey key = ws.poll(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + maxDelay.toNanos();
         while (key != null) {
           key.pollEvents();
           if (!key.reset()) {
             closeWatch();
             break;
           }
-          key = ws.poll(settle.toNanos(), TimeUnit.NANOSECONDS);
+          long wait = Math.min(settle.toNanos(), deadline - System.nanoTime());
+          if (wait <= 0) {
+            break;
+          }
+          key = ws.poll(wait, TimeUnit.NANOSECONDS);
         }
       } catch (InterruptedException | ClosedWatchServiceException e) {
         if (closed) {

@@ -2,6 +2,8 @@ package io.github.jsonmmap.agent;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.jsonmmap.DocumentTooLargeException;
+import io.github.jsonmmap.InvalidDocumentException;
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
@@ -14,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -23,6 +26,13 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Each published version carries an object under {@link #METADATA_KEY} saying where it came
  * from: {@code {"source":"etcd","etcdRevision":42}}. It is left out when comparing documents, so a
  * restart or a put of an unchanged value publishes nothing.
+ *
+ * <p>A state is compared with the document of the version in the file, kept from this agent's own
+ * last publish (read back from the file only at start-up, or when someone else published since):
+ * the path from a source's change to the publish parses nothing twice. A document that can never be
+ * published (invalid, too large, rejected by the validator) is dropped and reported as the source's
+ * failure; a failure of the publish itself (an I/O error, a full disk, the writer role lost for
+ * now) keeps the state pending, turns the health DOWN, and {@link #sync()} tries again.
  *
  * <p>Safe to call from any thread: every method is serialised on this object.
  */
@@ -42,15 +52,20 @@ public final class DocumentPublisher {
 
   // Guarded by this.
   private SourceDocument pending;
+  private long knownVersion = -1;
+  private ObjectNode knownContent;
   private volatile boolean sourceUp;
   private volatile String sourceReason = "not read yet";
+  private volatile String sourceReasonTag = "not-read-yet";
+  private volatile JsonMmapException publishError;
   private volatile long appliedRevision = -1;
   private volatile Instant lastPublishAt;
   private volatile JsonMmapException lastError;
 
   /**
-   * @param mapper reads the current version back to compare it with a new state; both go through it
-   *     as JSON text, so that a number compares equal to itself however the source built it
+   * @param mapper reads the version in the file back to compare it with a new state when this agent
+   *     did not publish it; sources build their documents with the same mapper, so that a number
+   *     compares equal to itself
    */
   public DocumentPublisher(JsonMmapFile file, String sourceKind, JsonMapper mapper) {
     this.file = requireNonNull(file, "file");
@@ -63,21 +78,26 @@ public final class DocumentPublisher {
     this.lagRecorder = requireNonNull(lagRecorder, "lagRecorder");
   }
 
-  /** The source holds this state now: publish it when it differs and this process writes. */
+  /**
+   * The source holds this state now: publish it when it differs and this process writes. The
+   * document is the publisher's from now on: the source must not change it afterwards.
+   */
   public synchronized void offer(SourceDocument state) {
     requireNonNull(state, "state");
     pending = state;
     sourceUp = true;
     sourceReason = "ok";
+    sourceReasonTag = "ok";
     sync();
   }
 
-  /** The source failed; the last published version stays. */
+  /** The source failed, or its document cannot be published; the last published version stays. */
   public synchronized void failed(JsonMmapException error) {
     errors.increment();
     lastError = error;
     sourceUp = false;
     sourceReason = error.getMessage();
+    sourceReasonTag = error.reason();
     LOG.atWarn()
         .addKeyValue("source", sourceKind)
         .addKeyValue("reason", error.reason())
@@ -90,7 +110,8 @@ public final class DocumentPublisher {
 
   /**
    * Publishes the latest state if it is still pending and this process is the writer (a standby
-   * becomes one when the writer goes away); called after each state and on a timer.
+   * becomes one when the writer goes away); called after each state, and on a timer, which retries
+   * a publish that failed.
    */
   public synchronized void sync() {
     SourceDocument state = pending;
@@ -98,24 +119,27 @@ public final class DocumentPublisher {
       return;
     }
     try {
+      ObjectNode content = withoutMetadata(state.document());
       Snapshot current = file.snapshot();
-      ObjectNode currentContent = (ObjectNode) mapper.readTree(current.bytes());
-      currentContent.remove(METADATA_KEY);
-      ObjectNode content = (ObjectNode) mapper.readTree(mapper.writeValueAsBytes(state.document()));
-      content.remove(METADATA_KEY);
-      if (current.version() > 0 && currentContent.equals(content)) {
+      if (current.version() > 0 && content.equals(contentOf(current))) {
         pending = null;
+        publishError = null;
         appliedRevision = Math.max(appliedRevision, revisionOf(current, state));
         LOG.debug("no change: version={} etcdRevision={}", current.version(), state.etcdRevision());
         return;
       }
-      ObjectNode metadata = content.putObject(METADATA_KEY);
+      ObjectNode document = JsonNodeFactory.instance.objectNode();
+      document.setAll(content);
+      ObjectNode metadata = document.putObject(METADATA_KEY);
       metadata.put("source", sourceKind);
       if (state.etcdRevision() >= 0) {
         metadata.put("etcdRevision", state.etcdRevision());
       }
-      Snapshot published = file.publish(content);
+      Snapshot published = file.publish(document);
       pending = null;
+      publishError = null;
+      knownVersion = published.version();
+      knownContent = content;
       publishes.increment();
       appliedRevision = state.etcdRevision();
       lastPublishAt = published.publishedAt();
@@ -136,21 +160,73 @@ public final class DocumentPublisher {
               state.etcdRevision(),
               published.size(),
               sourceKind);
-    } catch (JsonMmapException e) {
+    } catch (InvalidDocumentException | DocumentTooLargeException e) {
+      // This document can never be published: the source must change first.
       pending = null;
       failed(e);
+    } catch (JsonMmapException e) {
+      publishFailed(e);
     } catch (JacksonException e) {
-      pending = null;
-      failed(
+      publishFailed(
           new SourceException(
-              "invalid",
+              "unreadable",
               file.path(),
-              "cannot compare documents: path="
+              "cannot read the version in the file to compare: path="
                   + file.path()
                   + " error="
                   + e.getClass().getSimpleName(),
               e));
+    } catch (RuntimeException e) {
+      // A validator's rejection.
+      pending = null;
+      failed(
+          new SourceException(
+              "rejected",
+              file.path(),
+              "document rejected: path=" + file.path() + " error=" + e.getClass().getName(),
+              e));
     }
+  }
+
+  /** The publish failed but may succeed later: the state stays pending for the next sync. */
+  private void publishFailed(JsonMmapException e) {
+    errors.increment();
+    lastError = e;
+    boolean first = publishError == null;
+    publishError = e;
+    if (first) {
+      LOG.atWarn()
+          .addKeyValue("source", sourceKind)
+          .addKeyValue("reason", e.reason())
+          .log(
+              "publish failed, will retry: source={} reason={} error=\"{}\"",
+              sourceKind,
+              e.reason(),
+              e.getMessage());
+    } else {
+      LOG.debug("publish failed again: reason={} error=\"{}\"", e.reason(), e.getMessage());
+    }
+  }
+
+  private static ObjectNode withoutMetadata(ObjectNode document) {
+    if (!document.has(METADATA_KEY)) {
+      return document;
+    }
+    ObjectNode copy = JsonNodeFactory.instance.objectNode();
+    copy.setAll(document);
+    copy.remove(METADATA_KEY);
+    return copy;
+  }
+
+  /** The document of the version in the file, less the metadata. */
+  private ObjectNode contentOf(Snapshot current) {
+    if (current.version() != knownVersion || knownContent == null) {
+      ObjectNode content = (ObjectNode) mapper.readTree(current.bytes());
+      content.remove(METADATA_KEY);
+      knownContent = content;
+      knownVersion = current.version();
+    }
+    return knownContent;
   }
 
   private static long revisionOf(Snapshot current, SourceDocument state) {
@@ -166,9 +242,34 @@ public final class DocumentPublisher {
     return sourceUp;
   }
 
-  /** Why the source is down, or {@code ok}. */
+  /** Why the source is down, or {@code ok}: a message naming the source, for the endpoint. */
   public String sourceReason() {
     return sourceReason;
+  }
+
+  /**
+   * Whether the agent does its job: the source answers with a valid document and the last publish
+   * did not fail.
+   */
+  public boolean up() {
+    return sourceUp && publishError == null;
+  }
+
+  /**
+   * A short tag saying why the agent is not {@link #up()} ({@code unreachable}, {@code invalid},
+   * {@code publish-failed}...), or {@code ok}: for the health, which shows no messages.
+   */
+  public String reasonTag() {
+    if (!sourceUp) {
+      return sourceReasonTag;
+    }
+    return publishError != null ? "publish-failed" : "ok";
+  }
+
+  /** Why the last publish failed while a state waits to be retried, or null. */
+  public String publishFailure() {
+    JsonMmapException e = publishError;
+    return e == null ? null : e.getMessage();
   }
 
   /** The etcd revision of the version in the file (-1 for none, or for another source). */

@@ -57,8 +57,14 @@ final class EtcdSource implements Source {
   private final ScheduledExecutorService scheduler;
   private Client client;
 
+  /**
+   * One key's value, parsed once when it arrives (an event changes one key: building the next
+   * document parses nothing else), or why it cannot be.
+   */
+  private record Value(JsonNode node, SourceException error) {}
+
   // Guarded by this.
-  private final Map<String, byte[]> values = new TreeMap<>();
+  private final Map<String, Value> values = new TreeMap<>();
   private final List<Watch.Watcher> watchers = new ArrayList<>();
   private long generation;
   private long revision;
@@ -120,13 +126,13 @@ final class EtcdSource implements Source {
       gen = ++generation;
     }
     try {
-      Map<String, byte[]> fresh = new TreeMap<>();
+      Map<String, Value> fresh = new TreeMap<>();
       long readRevision;
       if (key != null) {
         GetResponse response = client.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS);
         readRevision = response.getHeader().getRevision();
         for (KeyValue kv : response.getKvs()) {
-          fresh.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes());
+          put(fresh, kv);
         }
       } else {
         readRevision = 0;
@@ -141,7 +147,7 @@ final class EtcdSource implements Source {
           readRevision = response.getHeader().getRevision();
         }
         for (KeyValue kv : response.getKvs()) {
-          fresh.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().getBytes());
+          put(fresh, kv);
         }
       }
       long observed = System.nanoTime();
@@ -224,7 +230,7 @@ final class EtcdSource implements Source {
         if (event.getEventType() == WatchEvent.EventType.DELETE) {
           values.remove(name);
         } else {
-          values.put(name, kv.getValue().getBytes());
+          put(values, kv);
         }
         revision = Math.max(revision, kv.getModRevision());
       }
@@ -253,21 +259,46 @@ final class EtcdSource implements Source {
     }
   }
 
-  /** Builds the document from the values held; throws for an invalid one. */
+  /** Parses a key's value as it arrives: the key's document, or a property under the prefix. */
+  private void put(Map<String, Value> into, KeyValue kv) {
+    String name = kv.getKey().toString(StandardCharsets.UTF_8);
+    byte[] value = kv.getValue().getBytes();
+    long at = kv.getModRevision();
+    try {
+      into.put(
+          name,
+          new Value(
+              name.equals(key) ? parse(name, value, at) : propertyValue(name, value, at), null));
+    } catch (SourceException e) {
+      into.put(name, new Value(null, e));
+    }
+  }
+
+  /**
+   * Builds the document from the values held; throws for an invalid one. A new tree each time where
+   * properties are laid over the key's document (the publisher owns what it is given); the key's
+   * own parsed document otherwise, which nothing changes afterwards.
+   */
   private ObjectNode document() {
     ObjectNode root;
     if (key != null) {
-      byte[] value = values.get(key);
+      Value value = values.get(key);
       if (value == null) {
         throw new SourceException(
             "missing", origin, "etcd key does not exist: key=" + key + " revision=" + revision);
       }
-      root = parseObject(key, value);
+      if (!(valid(value) instanceof ObjectNode object)) {
+        throw new SourceException(
+            "invalid",
+            origin,
+            "etcd value is not a JSON object: key=" + key + " revision=" + revision);
+      }
+      root = prefix == null ? object : object.deepCopy();
     } else {
       root = JsonNodeFactory.instance.objectNode();
     }
     if (prefix != null) {
-      for (Map.Entry<String, byte[]> e : values.entrySet()) {
+      for (Map.Entry<String, Value> e : values.entrySet()) {
         String name = e.getKey();
         if (!name.startsWith(prefix) || name.equals(key) || name.length() == prefix.length()) {
           continue;
@@ -276,32 +307,30 @@ final class EtcdSource implements Source {
         while (property.startsWith(".")) {
           property = property.substring(1);
         }
-        PropertyPaths.set(origin, root, property, propertyValue(name, e.getValue()));
+        PropertyPaths.set(origin, root, property, valid(e.getValue()).deepCopy());
       }
     }
     return root;
   }
 
-  private JsonNode propertyValue(String name, byte[] value) {
+  private JsonNode valid(Value value) {
+    if (value.error() != null) {
+      SourceException e = value.error();
+      throw new SourceException(e.reason(), origin, e.getMessage(), e.getCause());
+    }
+    return value.node();
+  }
+
+  private JsonNode propertyValue(String name, byte[] value, long at) {
     String text = new String(value, StandardCharsets.UTF_8);
     String trimmed = text.strip();
     if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-      return parse(name, value);
+      return parse(name, value, at);
     }
     return JsonNodeFactory.instance.stringNode(text);
   }
 
-  private ObjectNode parseObject(String name, byte[] value) {
-    if (parse(name, value) instanceof ObjectNode object) {
-      return object;
-    }
-    throw new SourceException(
-        "invalid",
-        origin,
-        "etcd value is not a JSON object: key=" + name + " revision=" + revision);
-  }
-
-  private JsonNode parse(String name, byte[] value) {
+  private JsonNode parse(String name, byte[] value, long at) {
     try {
       return mapper.readTree(value);
     } catch (JacksonException e) {
@@ -311,7 +340,7 @@ final class EtcdSource implements Source {
           "etcd value is not valid JSON: key="
               + name
               + " revision="
-              + revision
+              + at
               + " size="
               + value.length
               + " error="

@@ -3,6 +3,10 @@ package io.github.jsonmmap.agent;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -22,10 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
  * The measurement of issue #15, run on demand ({@code -Djsonmmap.agent.bench=true}): the delay from
  * an etcd put to the <em>last</em> reader on every host having the value, through one agent per
  * host, side by side with every reader watching etcd itself; and the load each puts on etcd
- * (connections, watchers, CPU). Prints a table; asserts nothing but completion.
+ * (connections, watchers, CPU). In the agent run one more process watches etcd directly, as a
+ * single jetcd client: its delay is etcd's own watch delivery, the reference of the goal (the agent
+ * path's last reader within 2 ms of it at p50). Where the agent path's time goes is split into put
+ * -> the agent's publish (the version's publish timestamp), of which the agent's own watch callback
+ * -> publish (its meter {@code jsonmmap.agent.source.lag}), and publish -> each reader's listener.
+ * Both modes get the same warm-up puts first, uncounted. Prints a table; asserts nothing but
+ * completion.
  *
  * <p>{@code -Djsonmmap.agent.bench.hosts=3 -Djsonmmap.agent.bench.readers=2
- * -Djsonmmap.agent.bench.puts=200 -Djsonmmap.agent.bench.intervalMs=20}
+ * -Djsonmmap.agent.bench.puts=200 -Djsonmmap.agent.bench.warmup=300
+ * -Djsonmmap.agent.bench.intervalMs=20}
  */
 @EnabledIfSystemProperty(
     named = "jsonmmap.agent.bench",
@@ -35,19 +48,32 @@ class AgentBenchIT {
 
   private static final String KEY = "/bench/app";
   private static final Duration DEADLINE = Duration.ofSeconds(180);
+  private static final Pattern VALUE =
+      Pattern.compile("\"statistic\":\"VALUE\",\"value\":([0-9.Ee+-]+)");
+  private static final Pattern COUNT =
+      Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.Ee+-]+)");
+  private static final Pattern TOTAL =
+      Pattern.compile("\"statistic\":\"TOTAL_TIME\",\"value\":([0-9.Ee+-]+)");
 
   @TempDir Path tmp;
 
   private final int hosts = Integer.getInteger("jsonmmap.agent.bench.hosts", 3);
   private final int readers = Integer.getInteger("jsonmmap.agent.bench.readers", 2);
   private final int puts = Integer.getInteger("jsonmmap.agent.bench.puts", 200);
+  private final int warmup = Integer.getInteger("jsonmmap.agent.bench.warmup", 300);
   private final int intervalMs = Integer.getInteger("jsonmmap.agent.bench.intervalMs", 20);
   private final String pad = "x".repeat(900);
+  private final HttpClient http = HttpClient.newHttpClient();
 
   record Result(
       String name,
       double[] first,
       double[] last,
+      double[] reference,
+      double[] publish,
+      double[] wake,
+      double agentLagMeanMs,
+      double agentLagP50Ms,
       long connections,
       long watchers,
       double cpuSeconds) {}
@@ -57,17 +83,23 @@ class AgentBenchIT {
     Assumptions.assumeTrue(EtcdCluster.available(), "the etcd binary is not on the PATH");
     try (EtcdCluster etcd = new EtcdCluster(tmp.resolve("etcd"), 3)) {
       etcd.put(KEY, document(0));
+      String loadBefore = loadAverage();
       long base = 0;
       Result agent = run(etcd, true, base);
-      base += puts;
+      base += warmup + puts;
       Result direct = run(etcd, false, base);
+      String loadAfter = loadAverage();
       System.out.printf(
           Locale.ROOT,
-          "%nput -> reader delay, %d hosts x %d readers, %d puts %d ms apart, ~1 KB document%n",
+          "%nput -> reader delay, %d hosts x %d readers, %d puts %d ms apart after %d warm-up"
+              + " puts, ~1 KB document, load average %s -> %s%n",
           hosts,
           readers,
           puts,
-          intervalMs);
+          intervalMs,
+          warmup,
+          loadBefore,
+          loadAfter);
       System.out.printf(
           Locale.ROOT,
           "%-22s %10s %10s %10s %10s %12s %9s %14s%n",
@@ -92,7 +124,31 @@ class AgentBenchIT {
             r.watchers(),
             r.cpuSeconds());
       }
+      double reference = percentile(agent.reference(), 50);
+      double last = percentile(agent.last(), 50);
+      System.out.printf(
+          Locale.ROOT,
+          "agent path, p50: put -> one jetcd client %.2f ms (etcd's own delivery, the reference);"
+              + " put -> agent publish %.2f ms, of which watch callback -> publish %.3f ms (p50,"
+              + " the agents' timer; mean %.3f ms);"
+              + " publish -> reader listener %.2f ms (p99 %.2f ms)%n",
+          reference,
+          percentile(agent.publish(), 50),
+          agent.agentLagP50Ms(),
+          agent.agentLagMeanMs(),
+          percentile(agent.wake(), 50),
+          percentile(agent.wake(), 99));
+      System.out.printf(
+          Locale.ROOT,
+          "goal (last reader p50 within 2 ms of the reference p50): %s, %.2f ms over%n",
+          last - reference <= 2.0 ? "met" : "not met",
+          last - reference);
     }
+  }
+
+  private static String loadAverage() throws IOException {
+    String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+    return f[0] + " " + f[1] + " " + f[2];
   }
 
   private String document(long seq) {
@@ -101,7 +157,9 @@ class AgentBenchIT {
 
   private Result run(EtcdCluster etcd, boolean viaAgent, long base) throws Exception {
     List<Child> agents = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
     List<Child> readerProcesses = new ArrayList<>();
+    List<Child> all = new ArrayList<>();
     long baseline = etcdConnections(etcd);
     try {
       for (int h = 0; h < hosts; h++) {
@@ -123,8 +181,11 @@ class AgentBenchIT {
                       "--jsonmmap.agent.etcd.key=" + KEY,
                       "--jsonmmap.agent.file=" + file,
                       "--server.port=0",
+                      "--server.address=127.0.0.1",
                       "--logging.structured.format.console="));
           agents.add(agent);
+          ports.add(agent.awaitHttpPort(DEADLINE));
+          all.add(agent);
           await()
               .atMost(DEADLINE)
               .until(() -> agent.hasLine("published:") || agent.hasLine("etcd read"));
@@ -141,9 +202,21 @@ class AgentBenchIT {
                       String.join(",", etcd.endpoints()),
                       KEY);
           readerProcesses.add(reader);
+          all.add(reader);
         }
       }
-      for (Child reader : readerProcesses) {
+      Child reference = null;
+      if (viaAgent) {
+        reference =
+            Child.jvm(
+                "reference", BenchReader.class, "etcd", String.join(",", etcd.endpoints()), KEY);
+        all.add(reference);
+      }
+      List<Child> watching = new ArrayList<>(readerProcesses);
+      if (reference != null) {
+        watching.add(reference);
+      }
+      for (Child reader : watching) {
         await().atMost(DEADLINE).until(() -> reader.hasLine("ready") && seen(reader, base) > 0);
       }
       long connections = etcdConnections(etcd) - baseline;
@@ -151,49 +224,141 @@ class AgentBenchIT {
       for (int i = 0; i < 3; i++) {
         watchers += etcd.metric(i, "etcd_debugging_mvcc_watcher_total");
       }
+      if (reference != null) {
+        // The reference is not part of the fleet measured: one client's connections and watcher.
+        watchers -= 1;
+      }
+      for (int k = 1; k <= warmup; k++) {
+        etcd.put(KEY, document(base + k));
+        Thread.sleep(intervalMs);
+      }
+      long warmed = base + warmup;
+      for (Child reader : watching) {
+        await().atMost(DEADLINE).until(() -> seen(reader, warmed) > 0);
+      }
+      double[] lagBefore = lag(ports);
       double cpuBefore = etcdCpuSeconds(etcd);
       long[] putAt = new long[puts + 1];
       for (int k = 1; k <= puts; k++) {
         putAt[k] = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        etcd.put(KEY, document(base + k));
+        etcd.put(KEY, document(warmed + k));
         Thread.sleep(intervalMs);
       }
-      for (Child reader : readerProcesses) {
-        await().atMost(DEADLINE).until(() -> seen(reader, base + puts) > 0);
+      for (Child reader : watching) {
+        await().atMost(DEADLINE).until(() -> seen(reader, warmed + puts) > 0);
       }
       double cpu = etcdCpuSeconds(etcd) - cpuBefore;
+      double[] lagAfter = lag(ports);
+      double lagMeanMs =
+          lagAfter[0] > lagBefore[0]
+              ? (lagAfter[1] - lagBefore[1]) / (lagAfter[0] - lagBefore[0]) * 1000.0
+              : Double.NaN;
+      double lagP50Ms = lagMedianMs(ports);
       double[] first = new double[puts];
       double[] last = new double[puts];
+      double[] ref = new double[reference != null ? puts : 0];
+      List<Double> publish = new ArrayList<>();
+      List<Double> wake = new ArrayList<>();
       for (int k = 1; k <= puts; k++) {
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
         for (Child reader : readerProcesses) {
-          long at = firstSeenAtOrAfter(reader, base + k);
-          min = Math.min(min, at);
-          max = Math.max(max, at);
+          long[] at = firstSeenAtOrAfter(reader, warmed + k);
+          min = Math.min(min, at[0]);
+          max = Math.max(max, at[0]);
+          if (at[1] > 0) {
+            publish.add((at[1] - putAt[k]) / 1000.0);
+            wake.add((at[0] - at[1]) / 1000.0);
+          }
         }
         first[k - 1] = (min - putAt[k]) / 1000.0;
         last[k - 1] = (max - putAt[k]) / 1000.0;
+        if (reference != null) {
+          ref[k - 1] = (firstSeenAtOrAfter(reference, warmed + k)[0] - putAt[k]) / 1000.0;
+        }
       }
       return new Result(
           viaAgent ? "agent per host" : "every reader on etcd",
           first,
           last,
+          ref,
+          publish.stream().mapToDouble(Double::doubleValue).toArray(),
+          wake.stream().mapToDouble(Double::doubleValue).toArray(),
+          lagMeanMs,
+          lagP50Ms,
           connections,
           watchers,
           cpu);
     } finally {
-      readerProcesses.forEach(Child::close);
-      agents.forEach(Child::close);
+      all.forEach(Child::close);
     }
   }
 
-  /** When the reader first had seq or a later one (a reader may skip coalesced versions). */
-  private static long firstSeenAtOrAfter(Child reader, long seq) {
+  /** The count and total seconds of the agents' {@code jsonmmap.agent.source.lag} timers. */
+  private double[] lag(List<Integer> ports) throws IOException, InterruptedException {
+    double count = 0;
+    double total = 0;
+    for (int port : ports) {
+      String body =
+          http.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + port
+                                  + "/actuator/metrics/jsonmmap.agent.source.lag"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      count += number(COUNT, body);
+      total += number(TOTAL, body);
+    }
+    return new double[] {count, total};
+  }
+
+  /**
+   * The median over the agents of their lag timers' p50 (Micrometer's recent window: mostly the
+   * measured puts, some of the warm-up), in milliseconds.
+   */
+  private double lagMedianMs(List<Integer> ports) throws IOException, InterruptedException {
+    if (ports.isEmpty()) {
+      return Double.NaN;
+    }
+    double[] p50 = new double[ports.size()];
+    for (int i = 0; i < p50.length; i++) {
+      String body =
+          http.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + ports.get(i)
+                                  + "/actuator/metrics/jsonmmap.agent.source.lag.percentile"
+                                  + "?tag=phi:0.5"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      p50[i] = number(VALUE, body) * 1000.0;
+    }
+    return percentile(p50, 50);
+  }
+
+  private static double number(Pattern pattern, String text) {
+    Matcher m = pattern.matcher(text);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  /**
+   * When the reader first had seq or a later one (a reader may skip coalesced versions), and when
+   * that version was published (0 when unknown).
+   */
+  private static long[] firstSeenAtOrAfter(Child reader, long seq) {
     for (String line : reader.linesStartingWith("seen ")) {
       String[] parts = line.split(" ");
       if (Long.parseLong(parts[1]) >= seq) {
-        return Long.parseLong(parts[2]);
+        return new long[] {
+          Long.parseLong(parts[2]), parts.length > 3 ? Long.parseLong(parts[3]) : 0
+        };
       }
     }
     throw new IllegalStateException(reader + " never saw seq=" + seq);

@@ -14,10 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A reader process for {@link AgentBenchIT}: prints {@code seen <seq> <epochMicros>} when it first
- * has the document whose {@code seq} is that number. {@code mmap <file>} reads the host's jsonmmap
- * file; {@code etcd <endpoints> <key>} watches etcd itself, as every process would without the
- * agent.
+ * A reader process for {@link AgentBenchIT}: prints {@code seen <seq> <epochMicros>
+ * <publishedMicros>} when it first has the document whose {@code seq} is that number ({@code
+ * publishedMicros}: when the agent published that version, 0 for a reader on etcd). {@code mmap
+ * <file>} reads the host's jsonmmap file; {@code etcd <endpoints> <key>} watches etcd itself, as
+ * every process would without the agent.
  */
 public final class BenchReader {
 
@@ -34,8 +35,9 @@ public final class BenchReader {
                   .role(Role.READER)
                   .requireFile(true)
                   .build())) {
-        file.addListener(change -> seen(change.current().json()));
-        seen(file.snapshot().json());
+        file.addListener(
+            change -> seen(change.current().json(), change.current().publishedAtMicros()));
+        seen(file.snapshot().json(), file.snapshot().publishedAtMicros());
         System.out.println("ready");
         new CountDownLatch(1).await();
       }
@@ -51,7 +53,9 @@ public final class BenchReader {
                         .getEvents()
                         .forEach(
                             e ->
-                                seen(e.getKeyValue().getValue().toString(StandardCharsets.UTF_8))));
+                                seen(
+                                    e.getKeyValue().getValue().toString(StandardCharsets.UTF_8),
+                                    0)));
         seen(
             client
                 .getKVClient()
@@ -60,21 +64,22 @@ public final class BenchReader {
                 .getKvs()
                 .get(0)
                 .getValue()
-                .toString(StandardCharsets.UTF_8));
+                .toString(StandardCharsets.UTF_8),
+            0);
         System.out.println("ready");
         new CountDownLatch(1).await();
       }
     }
   }
 
-  private static synchronized void seen(String json) {
+  private static synchronized void seen(String json, long publishedMicros) {
     long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
     Matcher m = SEQ.matcher(json);
     if (m.find()) {
       long seq = Long.parseLong(m.group(1));
       if (seq > last) {
         last = seq;
-        System.out.println("seen " + seq + " " + now);
+        System.out.println("seen " + seq + " " + now + " " + publishedMicros);
       }
     }
   }

@@ -93,6 +93,34 @@ final class Child implements AutoCloseable {
     return found.isEmpty() ? "" : found.get(found.size() - 1);
   }
 
+  /**
+   * The HTTP port of a Spring Boot child started with {@code --server.port=0}, from its start-up
+   * line; waits for it. A port the child chose itself cannot have been taken by another process
+   * between a test picking it and the child binding it.
+   */
+  int awaitHttpPort(Duration deadline) {
+    java.util.regex.Pattern started =
+        java.util.regex.Pattern.compile("Tomcat started on port (\\d+)");
+    int[] port = {-1};
+    org.awaitility.Awaitility.await(name + " listens")
+        .atMost(deadline)
+        .until(
+            () -> {
+              for (String line : lines) {
+                java.util.regex.Matcher m = started.matcher(line);
+                if (m.find()) {
+                  port[0] = Integer.parseInt(m.group(1));
+                  return true;
+                }
+              }
+              if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited:\n" + tail(40));
+              }
+              return false;
+            });
+    return port[0];
+  }
+
   long pid() {
     return process.pid();
   }

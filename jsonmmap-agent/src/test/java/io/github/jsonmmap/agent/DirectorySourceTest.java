@@ -7,20 +7,31 @@ import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The directory source end to end: the agent (in this JVM) publishes a directory into the file, and
@@ -41,15 +52,18 @@ class DirectorySourceTest {
     }
   }
 
-  private ConfigurableApplicationContext agent(Path directory, Path file) {
-    ConfigurableApplicationContext context =
-        new SpringApplicationBuilder(AgentApplication.class)
-            .run(
+  private ConfigurableApplicationContext agent(Path directory, Path file, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "--jsonmmap.agent.source=directory",
                 "--jsonmmap.agent.directory.path=" + directory,
                 "--jsonmmap.agent.file=" + file,
                 "--server.port=0",
-                "--logging.structured.format.console=");
+                "--logging.structured.format.console="));
+    args.addAll(List.of(more));
+    ConfigurableApplicationContext context =
+        new SpringApplicationBuilder(AgentApplication.class).run(args.toArray(String[]::new));
     resources.add(context::close);
     return context;
   }
@@ -211,6 +225,116 @@ class DirectorySourceTest {
         .isEqualTo(
             "{\"server\":{\"name\":\"b\",\"ports\":[1,2]},\"x\":1,\"feature\":{\"enabled\":true,"
                 + "\"level\":\"3\"},\"db.password\":\"s3cret\",\"nested\":{\"url\":\"http://x\"}}");
+  }
+
+  @Test
+  void aStreamOfEditsIsPublishedAtABoundedRateAndEndsOnTheLastEdit() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("config"));
+    Path json = dir.resolve("app.json");
+    write(json, "{\"n\":0}");
+    Path file = tmp.resolve("app.jsonmmap");
+    Duration settle = Duration.ofMillis(20);
+    ConfigurableApplicationContext context =
+        agent(
+            dir,
+            file,
+            "--jsonmmap.agent.directory.settle=" + settle.toMillis() + "ms",
+            "--jsonmmap.agent.directory.max-delay=100ms",
+            "--jsonmmap.agent.directory.poll-interval=1h");
+    JsonMmapFile reader = reader(file);
+    await().atMost(DEADLINE).until(() -> Integer.valueOf(0).equals(reader.refresh().get("n")));
+    DocumentPublisher publisher = context.getBean(DocumentPublisher.class);
+    long publishesBefore = publisher.publishes();
+    long versionBefore = reader.snapshot().version();
+
+    // Edits faster than settle, without a pause: a read that waited for the events to stop would
+    // never come while the stream lasts.
+    AtomicBoolean streaming = new AtomicBoolean(true);
+    AtomicInteger written = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long start = System.nanoTime();
+    Thread editor =
+        new Thread(
+            () -> {
+              try {
+                Path temp = dir.resolve(".app.json.tmp");
+                while (streaming.get()) {
+                  write(temp, "{\"n\":" + (written.get() + 1) + "}");
+                  Files.move(temp, json, StandardCopyOption.ATOMIC_MOVE);
+                  written.incrementAndGet();
+                  LockSupport.parkNanos(2_000_000);
+                }
+              } catch (IOException | RuntimeException e) {
+                failure.set(e);
+              }
+            },
+            "editor");
+    editor.start();
+    try {
+      await("versions published while the edits go on")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> failure.get() != null || reader.refresh().version() >= versionBefore + 3);
+    } finally {
+      streaming.set(false);
+      editor.join(30_000);
+    }
+    assertThat(failure.get()).isNull();
+    assertThat(editor.isAlive()).isFalse();
+    int last = written.get();
+    assertThat(last).isGreaterThanOrEqualTo(3);
+
+    await("the last edit published")
+        .atMost(DEADLINE)
+        .until(() -> Integer.valueOf(last).equals(reader.refresh().get("n")));
+    long elapsed = System.nanoTime() - start;
+    long publishes = publisher.publishes() - publishesBefore;
+    // Two reads are at least settle apart, however loaded the machine: the rate stays bounded.
+    assertThat(publishes).isBetween(3L, elapsed / settle.toNanos() + 2);
+    assertThat(publisher.up()).isTrue();
+  }
+
+  @Test
+  void healthShowsNoDetailsByDefaultAndNeverTheSourceOrTheFile() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("config"));
+    write(dir.resolve("app.json"), "{\"a\":1}");
+    Path shm = Files.createDirectory(tmp.resolve("shm"));
+    Files.setPosixFilePermissions(shm, PosixFilePermissions.fromString("rwx------"));
+    Path file = shm.resolve("app.json");
+
+    ConfigurableApplicationContext context = agent(dir, file);
+    DocumentPublisher publisher = context.getBean(DocumentPublisher.class);
+    await().atMost(DEADLINE).until(publisher::up);
+    String body = health(context);
+    assertThat(body).contains("\"status\":\"UP\"").doesNotContain("components");
+    assertThat(body).doesNotContain(tmp.toString());
+    context.close();
+
+    ConfigurableApplicationContext detailed =
+        agent(dir, file, "--management.endpoint.health.show-details=always");
+    await().atMost(DEADLINE).until(detailed.getBean(DocumentPublisher.class)::up);
+    JsonNode component =
+        JsonMapper.builder()
+            .build()
+            .readTree(health(detailed))
+            .path("components")
+            .path("jsonMmapAgent");
+    assertThat(component.path("status").asString()).isEqualTo("UP");
+    assertThat(component.path("details").propertyNames())
+        .containsExactlyInAnyOrder("writer", "version", "reason");
+    assertThat(component.path("details").path("reason").asString()).isEqualTo("ok");
+    assertThat(component.toString()).doesNotContain(tmp.toString()).doesNotContain("directory:");
+  }
+
+  private static String health(ConfigurableApplicationContext context)
+      throws IOException, InterruptedException {
+    String port = context.getEnvironment().getProperty("local.server.port");
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static void deleteTree(Path dir) throws IOException {

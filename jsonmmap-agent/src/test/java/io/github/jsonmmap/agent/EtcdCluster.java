@@ -36,9 +36,10 @@ final class EtcdCluster implements AutoCloseable {
     this.clientPorts = new int[size];
     this.peerPorts = new int[size];
     this.members = new Child[size];
+    java.util.Set<Integer> taken = new java.util.HashSet<>();
     for (int i = 0; i < size; i++) {
-      clientPorts[i] = freePort();
-      peerPorts[i] = freePort();
+      clientPorts[i] = freePort(taken);
+      peerPorts[i] = freePort(taken);
     }
     for (int i = 0; i < size; i++) {
       start(i, "new");
@@ -61,10 +62,28 @@ final class EtcdCluster implements AutoCloseable {
             .anyMatch(d -> Files.isExecutable(Path.of(d, "etcd")));
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+  /**
+   * A free loopback port below Linux's ephemeral range (32768 and up by default): no outgoing
+   * connection of another process is given it between this check and etcd binding it, nor while a
+   * killed member is down and its restart needs the same ports again.
+   */
+  private static int freePort(java.util.Set<Integer> taken) throws IOException {
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = random.nextInt(20000, 32000);
+      if (!taken.add(port)) {
+        continue;
+      }
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.bind(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (IOException inUse) {
+        // Try another one.
+      }
     }
+    throw new IOException("no free loopback port in 20000-31999");
   }
 
   private String name(int i) {

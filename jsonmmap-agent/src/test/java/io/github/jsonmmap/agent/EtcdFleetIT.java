@@ -7,7 +7,6 @@ import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +46,7 @@ class EtcdFleetIT {
   private final class Host {
     final int index;
     final Path file;
-    final int port;
+    int port = -1;
     Child agent;
     JsonMmapFile reader;
 
@@ -62,7 +61,6 @@ class EtcdFleetIT {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       this.file = dir.resolve("app.json");
-      this.port = freePort();
     }
 
     void startAgent() {
@@ -83,9 +81,11 @@ class EtcdFleetIT {
                   "--jsonmmap.agent.etcd.key=" + KEY,
                   "--jsonmmap.agent.etcd.prefix=" + PREFIX,
                   "--jsonmmap.agent.file=" + file,
-                  "--server.port=" + port,
+                  "--server.port=0",
+                  "--server.address=127.0.0.1",
                   "--logging.structured.format.console="));
       resources.add(agent);
+      port = agent.awaitHttpPort(DEADLINE);
     }
 
     void awaitAgentUp() {
@@ -102,7 +102,7 @@ class EtcdFleetIT {
     String get(String path) throws IOException, InterruptedException {
       return http.send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                  .timeout(Duration.ofSeconds(5))
+                  .timeout(Duration.ofSeconds(30))
                   .build(),
               HttpResponse.BodyHandlers.ofString())
           .body();
@@ -263,11 +263,5 @@ class EtcdFleetIT {
     await("host " + host.index + " readers see " + fragment)
         .atMost(DEADLINE)
         .until(() -> host.readersSee(fragment));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -7,7 +7,6 @@ import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +42,7 @@ class StandbyFailoverIT {
     }
   }
 
-  private Child agent(String name, Path dir, Path file, String role, int port) {
+  private Child agent(String name, Path dir, Path file, String role) {
     Child agent =
         Child.start(
             name,
@@ -58,7 +57,8 @@ class StandbyFailoverIT {
                 "--jsonmmap.agent.directory.path=" + dir,
                 "--jsonmmap.agent.file=" + file,
                 "--jsonmmap.agent.role=" + role,
-                "--server.port=" + port,
+                "--server.port=0",
+                "--server.address=127.0.0.1",
                 "--logging.structured.format.console="));
     resources.add(agent);
     return agent;
@@ -68,7 +68,7 @@ class StandbyFailoverIT {
     return http.send(
             HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/actuator/jsonmmapagent"))
-                .timeout(Duration.ofSeconds(5))
+                .timeout(Duration.ofSeconds(30))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
@@ -81,15 +81,14 @@ class StandbyFailoverIT {
     Path shm = Files.createDirectory(tmp.resolve("shm"));
     Files.setPosixFilePermissions(shm, PosixFilePermissions.fromString("rwx------"));
     Path file = shm.resolve("app.json");
-    int portA = freePort();
-    int portB = freePort();
-
-    Child a = agent("agentA", dir, file, "auto", portA);
+    Child a = agent("agentA", dir, file, "auto");
+    int portA = a.awaitHttpPort(DEADLINE);
     await("agent A writes")
         .atMost(DEADLINE)
         .ignoreExceptions()
         .until(() -> status(portA).contains("\"writer\":true"));
-    Child b = agent("agentB", dir, file, "auto", portB);
+    Child b = agent("agentB", dir, file, "auto");
+    int portB = b.awaitHttpPort(DEADLINE);
     await("agent B stands by")
         .atMost(DEADLINE)
         .ignoreExceptions()
@@ -100,7 +99,7 @@ class StandbyFailoverIT {
     resources.add(reader);
     await().atMost(DEADLINE).until(() -> Integer.valueOf(1).equals(reader.refresh().get("v")));
 
-    Child c = agent("agentC", dir, file, "writer", freePort());
+    Child c = agent("agentC", dir, file, "writer");
     await("a second writer fails fast").atMost(DEADLINE).until(() -> !c.isAlive());
     assertThat(String.join("\n", c.lines())).contains("--jsonmmap.agent.role=auto");
 
@@ -109,11 +108,5 @@ class StandbyFailoverIT {
     await().atMost(DEADLINE).until(() -> Integer.valueOf(2).equals(reader.refresh().get("v")));
     assertThat(status(portB)).contains("\"writer\":true");
     assertThat(b.isAlive()).isTrue();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }
