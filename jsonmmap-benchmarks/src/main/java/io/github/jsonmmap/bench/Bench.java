@@ -89,7 +89,14 @@ public final class Bench {
     int[] sizeTargets = null;
     List<Peer> peers =
         List.of(
-            Peer.EVENTS, Peer.EVENTS_JDK, Peer.POLL, Peer.SPIN, Peer.REDIS, Peer.FILE, Peer.FLOOR);
+            Peer.EVENTS,
+            Peer.EVENTS_JDK,
+            Peer.POLL,
+            Peer.SPIN,
+            Peer.REDIS,
+            Peer.FILE,
+            Peer.FLOOR,
+            Peer.FLOOR_EVENTS);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;

@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -216,7 +218,8 @@ final class Propagation {
           new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes);
       case REDIS -> new RedisPublisher(requireRedis().port());
       case FILE -> new FilePublisher(dir.resolve("config.json"));
-      case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"));
+      case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"), false);
+      case FLOOR_EVENTS -> new FloorPublisher(dir.resolve("floor.shm"), true);
       case BASELINE -> throw new IllegalArgumentException("BASELINE publishes nothing");
     };
   }
@@ -327,9 +330,15 @@ final class Propagation {
     private final Path path;
     private final FileChannel channel;
     private final MappedByteBuffer buffer;
+    private final boolean touch;
 
-    FloorPublisher(Path path) throws IOException {
+    /**
+     * @param touch whether to bump the modification time after each store, as the jsonmmap writer
+     *     does, for readers woken by inotify
+     */
+    FloorPublisher(Path path, boolean touch) throws IOException {
       this.path = path;
+      this.touch = touch;
       this.channel =
           FileChannel.open(
               path,
@@ -341,9 +350,12 @@ final class Propagation {
     }
 
     @Override
-    public void publish(long seq, long ts, ObjectNode items) {
+    public void publish(long seq, long ts, ObjectNode items) throws IOException {
       ReaderMain.LONGS.setRelease(buffer, ReaderMain.FLOOR_TS_OFFSET, ts);
       ReaderMain.LONGS.setRelease(buffer, ReaderMain.FLOOR_SEQ_OFFSET, seq);
+      if (touch) {
+        Files.setLastModifiedTime(path, FileTime.from(Instant.now()));
+      }
     }
 
     @Override
