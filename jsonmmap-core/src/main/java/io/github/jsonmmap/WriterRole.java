@@ -11,9 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -48,6 +46,7 @@ final class WriterRole {
   private volatile long epoch;
   private volatile long expectedCurrent;
   private final long[] sequences = new long[2];
+  private final ReaderNotifier notifier = new ReaderNotifier();
   private int inFlightSlot = -1;
   private long inFlightOffset;
   private long inFlightLength;
@@ -564,11 +563,7 @@ final class WriterRole {
 
   /** Bumps the modification time: writes through a mapping raise no file event, this does. */
   private void touch() {
-    try {
-      Files.setLastModifiedTime(ctx.path, FileTime.from(Units.nowMicros(), TimeUnit.MICROSECONDS));
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "cannot touch {0}: {1}", ctx.path, e.toString());
-    }
+    notifier.touch(ctx.path, ctx.fileKey);
   }
 
   /**
@@ -626,6 +621,7 @@ final class WriterRole {
       }
     } finally {
       ctx.writer = false;
+      notifier.close();
       releaseLock();
     }
   }
