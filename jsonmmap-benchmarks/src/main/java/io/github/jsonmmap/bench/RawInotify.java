@@ -5,10 +5,10 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 /**
- * The libc calls of the raw inotify floor ({@link Peer#FLOOR_EVENTS}): a blocking {@code read} on
- * an inotify descriptor, nothing else, so that the floor measures the kernel's event and one thread
- * wake-up and none of jsonmmap's work. Bound with JNA direct mapping, as jsonmmap-core binds its
- * own.
+ * The libc calls of the raw inotify floor ({@link Peer#FLOOR_EVENTS}): the writer's {@code
+ * futimens} and the reader's blocking {@code read} on an inotify descriptor, nothing else, so that
+ * the floor measures the kernel's event and one thread wake-up and none of jsonmmap's work. Bound
+ * with JNA direct mapping, as jsonmmap-core binds its own.
  *
  * <p>Thread-safe: stateless.
  */
@@ -31,4 +31,12 @@ final class RawInotify {
   static native int inotify_add_watch(int fd, byte[] pathname, int mask);
 
   static native long read(int fd, Pointer buf, long count);
+
+  /** {@code pathname} is NUL-terminated; never creates. */
+  static native int open(byte[] pathname, int flags);
+
+  /** {@code times} null: both times to now, as the jsonmmap writer bumps them. */
+  static native int futimens(int fd, Pointer times);
+
+  static native int close(int fd);
 }
