@@ -462,7 +462,7 @@ final class Documents {
    * @throws InvalidDocumentException naming the key path of a value that breaks a rule
    * @throws DocumentTooLargeException naming the bound the flattened size exceeds
    */
-  byte[] serialize(Path file, ObjectNode tree) {
+  Serialized serialize(Path file, ObjectNode tree) {
     byte[] bytes;
     try {
       bytes = parser.writeValueAsBytes(tree);
@@ -470,9 +470,11 @@ final class Documents {
       throw new InvalidDocumentException(
           file, "document cannot be serialised: path=" + file + " error=" + describe(e));
     }
-    walk(file, tree, bytes.length, true);
-    return bytes;
+    return new Serialized(bytes, walk(file, tree, bytes.length, true));
   }
+
+  /** A document serialised for publishing, and what the walk that checked it found. */
+  record Serialized(byte[] bytes, Shape shape) {}
 
   /** Walks a document without flattening it; see {@link Shape}. */
   static Shape shape(ObjectNode root) {

@@ -108,8 +108,24 @@ public final class Snapshot {
       byte[] bytes,
       ObjectNode tree,
       JsonMapper mapper) {
+    return written(file, version, publishedAtMicros, writerId, bytes, tree, null, mapper);
+  }
+
+  /**
+   * Like {@link #written(Path, long, long, UUID, byte[], ObjectNode, JsonMapper)}, with the shape
+   * the writer's check found (null when not known: computed on first use).
+   */
+  static Snapshot written(
+      Path file,
+      long version,
+      long publishedAtMicros,
+      UUID writerId,
+      byte[] bytes,
+      ObjectNode tree,
+      Documents.Shape shape,
+      JsonMapper mapper) {
     return new Snapshot(
-        file, version, publishedAtMicros, writerId, bytes, tree, null, null, mapper);
+        file, version, publishedAtMicros, writerId, bytes, tree, null, shape, mapper);
   }
 
   /** The snapshot of a file that has no version yet: version 0, an empty object. */
