@@ -428,12 +428,16 @@ final class Documents {
         : new InvalidDocumentException(file, message);
   }
 
-  /** Converts any Jackson-serialisable value (or a tree) to a document tree, copied. */
+  /**
+   * Converts any Jackson-serialisable value to a document tree. A tree is taken as it is, not
+   * copied: the writer only reads it (checks and serialises it) and keeps nothing of it, its
+   * snapshot is made from the bytes it wrote.
+   */
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
     JsonNode tree;
     try {
-      tree = value instanceof JsonNode node ? node.deepCopy() : mapper.valueToTree(value);
+      tree = value instanceof JsonNode node ? node : mapper.valueToTree(value);
     } catch (JacksonException e) {
       throw new InvalidDocumentException(
           file, "document cannot be serialised: path=" + file + " error=" + describe(e));

@@ -240,7 +240,10 @@ final class Protocol {
           backOff(attempt);
         }
       }
-      long current = r.longAcquire(CURRENT_OFFSET);
+      // The first attempt follows the header load its caller has just made (the current word it
+      // found moved); a retry loads it again.
+      long current =
+          attempt == 0 ? r.longAcquireSameLoad(CURRENT_OFFSET) : r.longAcquire(CURRENT_OFFSET);
       if (currentVersion(current) == 0) {
         throw new CorruptFileException(
             file, "no version committed (current names version 0): path=" + file);
@@ -324,7 +327,9 @@ final class Protocol {
   static SlotContent readSlot(
       Path file, ReadRegion r, int slot, long ownLimit, FileSize fileSize, boolean acceptOdd) {
     int base = slotOffset(slot);
-    long sequence = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
+    // From the load that found the current word (or a fresh one): the re-check after the copy
+    // loads the sequence again in any case.
+    long sequence = r.longAcquireSameLoad(base + SLOT_SEQUENCE_OFFSET);
     if ((sequence & 1) != 0 && !acceptOdd) {
       return null;
     }

@@ -108,24 +108,26 @@ public final class Snapshot {
       byte[] bytes,
       ObjectNode tree,
       JsonMapper mapper) {
-    return written(file, version, publishedAtMicros, writerId, bytes, tree, null, mapper);
+    return new Snapshot(
+        file, version, publishedAtMicros, writerId, bytes, tree, null, null, mapper);
   }
 
   /**
-   * Like {@link #written(Path, long, long, UUID, byte[], ObjectNode, JsonMapper)}, with the shape
-   * the writer's check found (null when not known: computed on first use).
+   * A version this process has just published: {@code bytes} were serialised and checked by the
+   * writer ({@code shape} is what its check found), and are parsed, once, only when something needs
+   * the tree; the writer keeps nothing of the tree it was given.
    */
-  static Snapshot written(
+  static Snapshot published(
       Path file,
       long version,
       long publishedAtMicros,
       UUID writerId,
       byte[] bytes,
-      ObjectNode tree,
       Documents.Shape shape,
+      Documents documents,
       JsonMapper mapper) {
     return new Snapshot(
-        file, version, publishedAtMicros, writerId, bytes, tree, null, shape, mapper);
+        file, version, publishedAtMicros, writerId, bytes, null, documents, shape, mapper);
   }
 
   /** The snapshot of a file that has no version yet: version 0, an empty object. */
@@ -176,6 +178,11 @@ public final class Snapshot {
   /** A copy of the document bytes exactly as stored (compact UTF-8 JSON). */
   public byte[] bytes() {
     return bytes.clone();
+  }
+
+  /** The document bytes themselves, not a copy: for comparisons inside the package. */
+  byte[] bytesView() {
+    return bytes;
   }
 
   /** The document as compact JSON text. */

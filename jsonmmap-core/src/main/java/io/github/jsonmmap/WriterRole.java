@@ -415,8 +415,15 @@ final class WriterRole {
     }
     touch();
     Snapshot snapshot =
-        Snapshot.written(
-            ctx.path, version, publishedAt, writerId, bytes, tree, serialized.shape(), ctx.mapper);
+        Snapshot.published(
+            ctx.path,
+            version,
+            publishedAt,
+            writerId,
+            bytes,
+            serialized.shape(),
+            ctx.documents,
+            ctx.mapper);
     ctx.seenCurrent = expectedCurrent;
     ctx.apply(snapshot, publishedAt);
     return snapshot;
