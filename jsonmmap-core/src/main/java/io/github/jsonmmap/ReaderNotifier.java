@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * <p>On 64-bit Linux it calls {@code futimens(2)} on a descriptor of the file opened once (with
  * {@code O_NOFOLLOW}, and checked to be the file the writer holds): one system call per publish.
  * {@code Files.setLastModifiedTime} opens the file by path, reads its attributes, sets the times
- * and closes it again, and in an interleaved cross-process comparison its readers woke 13-26 µs
+ * and closes it again, and in an interleaved cross-process comparison its readers woke 20-26 µs
  * later at p50 (39-52 µs against 19-26 µs). Elsewhere, or when that descriptor cannot be opened or
  * used, it falls back to {@code Files.setLastModifiedTime}.
  *
