@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.StreamWriteConstraints;
@@ -133,43 +135,309 @@ final class Documents {
    * at the root, numbers within range, and the flattened size.
    */
   Parsed parseChecked(Path file, byte[] bytes) {
-    long fault = StrictUtf8.check(bytes);
-    if (fault >= 0) {
-      throw new InvalidDocumentException(
-          file,
-          "document is not valid JSON: path="
-              + file
-              + " size="
-              + bytes.length
-              + " error=encoding problem="
-              + StrictUtf8.problem(fault).tag
-              + " offset="
-              + StrictUtf8.offset(fault));
-    }
+    checkEncoding(file, bytes);
     JsonNode tree;
     try {
       tree = parser.readTree(bytes);
     } catch (JacksonException e) {
-      throw new InvalidDocumentException(
-          file,
-          "document is not valid JSON: path="
-              + file
-              + " size="
-              + bytes.length
-              + " error="
-              + describe(e));
+      throw notJson(file, bytes, describe(e));
     }
     ObjectNode root = requireObject(file, tree);
     Shape shape = walk(file, root, bytes.length, false);
     return new Parsed(root, shape);
   }
 
-  /** Converts any Jackson-serialisable value (or a tree) to a document tree, copied. */
+  /**
+   * Checks a document against the same rules as {@link #parseChecked} in one streaming pass that
+   * builds no tree: a reader takes a version in after this, and parses it into a tree only when
+   * something needs one ({@link #parseValid}). Numbers and strings are decoded as the tree parse
+   * decodes them, so that both accept and refuse the same documents.
+   */
+  Shape check(Path file, byte[] bytes) {
+    checkEncoding(file, bytes);
+    Scan scan = new Scan(file, bytes);
+    try (JsonParser p = parser.createParser(bytes)) {
+      scan.document(p);
+    } catch (JacksonException e) {
+      throw notJson(file, bytes, describe(e));
+    } catch (BadValue e) {
+      throw new InvalidDocumentException(
+          file, "document is not valid: path=" + file + " key=" + e.key + " problem=" + e.problem);
+    }
+    return new Shape(scan.keys, scan.keyChars, scan.dottedNames);
+  }
+
+  /** Parses a document that {@link #check} accepted into its tree. */
+  ObjectNode parseValid(Path file, byte[] bytes) {
+    try {
+      return requireObject(file, parser.readTree(bytes));
+    } catch (JacksonException e) {
+      throw notJson(file, bytes, describe(e));
+    }
+  }
+
+  private static void checkEncoding(Path file, byte[] bytes) {
+    long fault = StrictUtf8.check(bytes);
+    if (fault >= 0) {
+      throw notJson(
+          file,
+          bytes,
+          "encoding problem="
+              + StrictUtf8.problem(fault).tag
+              + " offset="
+              + StrictUtf8.offset(fault));
+    }
+  }
+
+  private static InvalidDocumentException notJson(Path file, byte[] bytes, String error) {
+    return new InvalidDocumentException(
+        file,
+        "document is not valid JSON: path=" + file + " size=" + bytes.length + " error=" + error);
+  }
+
+  /**
+   * One streaming pass over a document: counts flattened keys and their characters as {@link Walk}
+   * does over a tree (refusing as soon as a bound is passed), decodes every number and string the
+   * way the tree parse does, and refuses trailing tokens and a root that is not an object.
+   */
+  private static final class Scan {
+    private final Path file;
+    private final byte[] bytes;
+    private final long charsLimit;
+    int keys;
+    long keyChars;
+    boolean dottedNames;
+
+    /** Per open container: its flattened key length, whether an array, children seen, name. */
+    private long[] keyLengths = new long[16];
+
+    private boolean[] arrays = new boolean[16];
+    private int[] children = new int[16];
+    private String[] names = new String[16];
+    private int depth;
+
+    /** The flattened key length of the value after the last property name. */
+    private long pending;
+
+    Scan(Path file, byte[] bytes) {
+      this.file = file;
+      this.bytes = bytes;
+      this.charsLimit = flattenedCharsLimit(bytes.length);
+    }
+
+    void document(JsonParser p) {
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        notAnObject(p, first);
+      }
+      push(0, false);
+      while (depth > 0) {
+        JsonToken t = p.nextToken();
+        if (t == null) {
+          throw notJson(file, bytes, "Unexpected end-of-input" + where(p.currentLocation()));
+        }
+        switch (t) {
+          case PROPERTY_NAME -> {
+            String name = p.currentName();
+            int d = depth - 1;
+            names[d] = name;
+            children[d]++;
+            pending = (d == 0 ? 0 : keyLengths[d] + 1) + name(name);
+          }
+          case START_OBJECT -> push(valueKeyLength(), false);
+          case START_ARRAY -> push(valueKeyLength(), true);
+          case END_OBJECT, END_ARRAY -> {
+            depth--;
+            if (children[depth] == 0 && depth > 0) {
+              key(keyLengths[depth]);
+            }
+          }
+          default -> {
+            key(valueKeyLength());
+            value(p, t);
+          }
+        }
+      }
+      JsonToken trailing = p.nextToken();
+      if (trailing != null) {
+        throw trailing(p);
+      }
+    }
+
+    private InvalidDocumentException trailing(JsonParser p) {
+      return notJson(file, bytes, "Trailing token" + where(p.currentTokenLocation()));
+    }
+
+    /** Parses the rest of a document whose root is not an object, then refuses it. */
+    private void notAnObject(JsonParser p, JsonToken first) {
+      if (first != null) {
+        p.skipChildren();
+        decode(p, first);
+        if (p.nextToken() != null) {
+          throw trailing(p);
+        }
+      }
+      String kind =
+          first == null
+              ? "nothing"
+              : switch (first) {
+                case START_ARRAY -> "array";
+                case VALUE_STRING -> "string";
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+                case VALUE_TRUE, VALUE_FALSE -> "boolean";
+                case VALUE_NULL -> "null";
+                default -> first.name().toLowerCase(java.util.Locale.ROOT);
+              };
+      throw new InvalidDocumentException(
+          file, "document root must be a JSON object: path=" + file + " root=" + kind);
+    }
+
+    private void push(long keyLength, boolean array) {
+      if (depth == keyLengths.length) {
+        int n = depth * 2;
+        keyLengths = java.util.Arrays.copyOf(keyLengths, n);
+        arrays = java.util.Arrays.copyOf(arrays, n);
+        children = java.util.Arrays.copyOf(children, n);
+        names = java.util.Arrays.copyOf(names, n);
+      }
+      keyLengths[depth] = keyLength;
+      arrays[depth] = array;
+      children[depth] = 0;
+      names[depth] = null;
+      depth++;
+    }
+
+    /** The flattened key length of the value starting now, in the innermost container. */
+    private long valueKeyLength() {
+      int d = depth - 1;
+      if (!arrays[d]) {
+        return pending;
+      }
+      int index = children[d]++;
+      return keyLengths[d] + 2 + Walk.digits(index);
+    }
+
+    private void key(long keyLength) {
+      keys++;
+      keyChars += keyLength;
+      if (keys > MAX_FLATTENED_KEYS || keyChars > charsLimit) {
+        throw tooCostly(file, keys, charsLimit, false);
+      }
+    }
+
+    private long name(String name) {
+      int length = name.length();
+      if (length == 0) {
+        dottedNames = true;
+      }
+      int pairs = 0;
+      for (int i = 0; i < length; i++) {
+        char c = name.charAt(i);
+        if (c == '.' || c == '[') {
+          dottedNames = true;
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < length
+            && Character.isLowSurrogate(name.charAt(i + 1))) {
+          pairs++;
+          i++;
+        }
+      }
+      return (long) length - pairs;
+    }
+
+    /** Decodes a scalar as the tree parse does, and checks a decimal's exponent. */
+    private void value(JsonParser p, JsonToken t) {
+      BigDecimal d = decode(p, t);
+      if (d != null && Math.abs((long) d.scale()) > MAX_DECIMAL_SCALE) {
+        throw badValue("exponent-out-of-range limit=" + MAX_DECIMAL_SCALE);
+      }
+    }
+
+    /**
+     * Decodes a scalar token as the tree parse does (a parser refuses a number or string only once
+     * it is decoded); returns the value of a decimal, else null.
+     */
+    private static BigDecimal decode(JsonParser p, JsonToken t) {
+      switch (t) {
+        case VALUE_NUMBER_INT -> {
+          if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            p.getBigIntegerValue();
+          }
+        }
+        case VALUE_NUMBER_FLOAT -> {
+          return p.getDecimalValue();
+        }
+        case VALUE_STRING -> p.getStringLength();
+        default -> {
+          // true, false, null, or a container already skipped: nothing to decode
+        }
+      }
+      return null;
+    }
+
+    /** A bad value at the current position, with its key path. */
+    private BadValue badValue(String problem) {
+      BadValue bad = new BadValue(problem);
+      for (int d = depth - 1; d >= 0; d--) {
+        if (arrays[d]) {
+          bad.index(children[d] - 1);
+        } else {
+          bad.name(names[d]);
+        }
+      }
+      return bad;
+    }
+  }
+
+  private static String where(TokenStreamLocation at) {
+    StringBuilder s = new StringBuilder();
+    if (at != null && at != TokenStreamLocation.NA) {
+      if (at.getLineNr() > 0) {
+        s.append(" line=").append(at.getLineNr());
+      }
+      if (at.getColumnNr() > 0) {
+        s.append(" column=").append(at.getColumnNr());
+      }
+      if (at.getByteOffset() >= 0) {
+        s.append(" offset=").append(at.getByteOffset());
+      }
+    }
+    return s.toString();
+  }
+
+  /** The error for a document past a flattened-size bound. */
+  private static JsonMmapException tooCostly(
+      Path file, int keys, long charsLimit, boolean writing) {
+    String message =
+        "document too costly to flatten: path="
+            + file
+            + (keys > MAX_FLATTENED_KEYS
+                ? " flattenedKeys>" + MAX_FLATTENED_KEYS + " limit=" + MAX_FLATTENED_KEYS
+                : " flattenedKeyChars>" + charsLimit + " limit=" + charsLimit)
+            + " (FORMAT.md: at most "
+            + MAX_FLATTENED_KEYS
+            + " keys of at most "
+            + FLAT_CHARS_PER_BYTE
+            + " characters per document byte plus "
+            + FLAT_CHARS_FLOOR
+            + ", "
+            + MAX_FLAT_CHARS
+            + " in all)";
+    return writing
+        ? new DocumentTooLargeException(file, message)
+        : new InvalidDocumentException(file, message);
+  }
+
+  /**
+   * Converts any Jackson-serialisable value to a document tree. A tree is taken as it is, not
+   * copied: the writer only reads it (checks and serialises it) and keeps nothing of it, its
+   * snapshot is made from the bytes it wrote.
+   */
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
     JsonNode tree;
     try {
-      tree = value instanceof JsonNode node ? node.deepCopy() : mapper.valueToTree(value);
+      tree = value instanceof JsonNode node ? node : mapper.valueToTree(value);
     } catch (JacksonException e) {
       throw new InvalidDocumentException(
           file, "document cannot be serialised: path=" + file + " error=" + describe(e));
@@ -198,7 +466,7 @@ final class Documents {
    * @throws InvalidDocumentException naming the key path of a value that breaks a rule
    * @throws DocumentTooLargeException naming the bound the flattened size exceeds
    */
-  byte[] serialize(Path file, ObjectNode tree) {
+  Serialized serialize(Path file, ObjectNode tree) {
     byte[] bytes;
     try {
       bytes = parser.writeValueAsBytes(tree);
@@ -206,9 +474,11 @@ final class Documents {
       throw new InvalidDocumentException(
           file, "document cannot be serialised: path=" + file + " error=" + describe(e));
     }
-    walk(file, tree, bytes.length, true);
-    return bytes;
+    return new Serialized(bytes, walk(file, tree, bytes.length, true));
   }
+
+  /** A document serialised for publishing, and what the walk that checked it found. */
+  record Serialized(byte[] bytes, Shape shape) {}
 
   /** Walks a document without flattening it; see {@link Shape}. */
   static Shape shape(ObjectNode root) {
@@ -321,24 +591,7 @@ final class Documents {
       keys++;
       keyChars += keyLength;
       if (keys > MAX_FLATTENED_KEYS || keyChars > charsLimit) {
-        String message =
-            "document too costly to flatten: path="
-                + file
-                + (keys > MAX_FLATTENED_KEYS
-                    ? " flattenedKeys>" + MAX_FLATTENED_KEYS + " limit=" + MAX_FLATTENED_KEYS
-                    : " flattenedKeyChars>" + charsLimit + " limit=" + charsLimit)
-                + " (FORMAT.md: at most "
-                + MAX_FLATTENED_KEYS
-                + " keys of at most "
-                + FLAT_CHARS_PER_BYTE
-                + " characters per document byte plus "
-                + FLAT_CHARS_FLOOR
-                + ", "
-                + MAX_FLAT_CHARS
-                + " in all)";
-        throw writing
-            ? new DocumentTooLargeException(file, message)
-            : new InvalidDocumentException(file, message);
+        throw tooCostly(file, keys, charsLimit, writing);
       }
     }
 
@@ -412,7 +665,7 @@ final class Documents {
       return false;
     }
 
-    private static int digits(int i) {
+    static int digits(int i) {
       int digits = 1;
       while (i >= 10) {
         i /= 10;
@@ -464,20 +717,7 @@ final class Documents {
         what = e.getClass().getSimpleName();
       }
     }
-    StringBuilder s = new StringBuilder(what.replace('\n', ' '));
-    TokenStreamLocation at = e.getLocation();
-    if (at != null && at != TokenStreamLocation.NA) {
-      if (at.getLineNr() > 0) {
-        s.append(" line=").append(at.getLineNr());
-      }
-      if (at.getColumnNr() > 0) {
-        s.append(" column=").append(at.getColumnNr());
-      }
-      if (at.getByteOffset() >= 0) {
-        s.append(" offset=").append(at.getByteOffset());
-      }
-    }
-    return s.toString();
+    return what.replace('\n', ' ') + where(e.getLocation());
   }
 
   // ---- flattening and diff
@@ -635,6 +875,125 @@ final class Documents {
       return ABSENT;
     }
     return leaf(node);
+  }
+
+  /** What a lookup in document bytes found, and how many bytes it read to find it. */
+  record Found(Object value, long consumed) {}
+
+  /**
+   * The flattened value of {@code key} found by reading the bytes of a document {@link #check}
+   * accepted, without building its tree: the same answer as {@link #lookup(ObjectNode, String)} on
+   * its tree. Reads only up to the value (subtrees on the way are skipped, not decoded), so a key
+   * near the start costs little whatever the size of the document.
+   */
+  Found lookup(Path file, byte[] bytes, String key) {
+    try (JsonParser p = parser.createParser(bytes)) {
+      Object value = navigate(p, key);
+      return new Found(value, p.currentLocation().getByteOffset());
+    } catch (JacksonException e) {
+      throw notJson(file, bytes, describe(e));
+    }
+  }
+
+  private static Object navigate(JsonParser p, String key) {
+    JsonToken t = p.nextToken();
+    boolean root = true;
+    int n = key.length();
+    int i = 0;
+    while (i < n) {
+      if (t == JsonToken.START_OBJECT) {
+        if (!root) {
+          if (key.charAt(i) != '.') {
+            return ABSENT;
+          }
+          i++;
+        }
+        int end = i;
+        while (end < n && key.charAt(end) != '.' && key.charAt(end) != '[') {
+          end++;
+        }
+        if (end == i) {
+          return ABSENT;
+        }
+        String name = key.substring(i, end);
+        t = p.nextToken();
+        while (t == JsonToken.PROPERTY_NAME && !name.equals(p.currentName())) {
+          p.nextToken();
+          p.skipChildren();
+          t = p.nextToken();
+        }
+        if (t != JsonToken.PROPERTY_NAME) {
+          return ABSENT;
+        }
+        t = p.nextToken();
+        i = end;
+      } else if (t == JsonToken.START_ARRAY) {
+        if (key.charAt(i) != '[') {
+          return ABSENT;
+        }
+        long index = 0;
+        int digits = 0;
+        int j = i + 1;
+        for (; j < n && key.charAt(j) >= '0' && key.charAt(j) <= '9'; j++) {
+          if (digits > 0 && index == 0 || digits >= 10) {
+            return ABSENT;
+          }
+          index = index * 10 + (key.charAt(j) - '0');
+          digits++;
+        }
+        if (digits == 0 || j >= n || key.charAt(j) != ']') {
+          return ABSENT;
+        }
+        t = p.nextToken();
+        for (long k = 0; k < index && t != JsonToken.END_ARRAY; k++) {
+          p.skipChildren();
+          t = p.nextToken();
+        }
+        if (t == JsonToken.END_ARRAY) {
+          return ABSENT;
+        }
+        i = j + 1;
+      } else {
+        return ABSENT;
+      }
+      root = false;
+    }
+    if (root) {
+      return ABSENT;
+    }
+    return leafAt(p, t);
+  }
+
+  /** The flattened value of the value at token {@code t}, as {@link #leaf} gives it for a node. */
+  private static Object leafAt(JsonParser p, JsonToken t) {
+    switch (t) {
+      case START_OBJECT:
+        return p.nextToken() == JsonToken.END_OBJECT ? Map.of() : ABSENT;
+      case START_ARRAY:
+        return p.nextToken() == JsonToken.END_ARRAY ? List.of() : ABSENT;
+      case VALUE_NULL:
+        return null;
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_STRING:
+        return p.getString();
+      case VALUE_NUMBER_FLOAT:
+        return p.getDecimalValue();
+      case VALUE_NUMBER_INT:
+        switch (p.getNumberType()) {
+          case INT:
+            return Integer.valueOf(p.getIntValue());
+          case LONG:
+            return narrow(p.getLongValue());
+          default:
+            BigInteger big = p.getBigIntegerValue();
+            return big.bitLength() > 63 ? big : narrow(big.longValue());
+        }
+      default:
+        return ABSENT;
+    }
   }
 
   /** The keys that differ between two flattened documents. */

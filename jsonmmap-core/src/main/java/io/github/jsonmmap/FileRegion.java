@@ -16,8 +16,10 @@ import java.nio.file.Path;
  * languages).
  *
  * <p>Each {@link #longAcquire} reads the first {@link FileLayout#MIN_HEADER_LENGTH} bytes of the
- * file (both slot descriptors included) in one call; the plain loads after it return fields of that
- * copy, so one seqlock read of a slot costs three reads: header, document, header again.
+ * file (both slot descriptors included) in one call; the plain loads after it, and {@link
+ * #longAcquireSameLoad}, return fields of that copy, so one seqlock read of a slot costs three
+ * reads: header, document, header again (and a reader that has just read the current word reads the
+ * header no more).
  *
  * <p>Safe to call from any thread: each header copy is a new immutable buffer, published through a
  * volatile field. The caller owns the channel.
@@ -35,8 +37,12 @@ final class FileRegion implements ReadRegion {
 
   private final Path file;
   private final FileChannel channel;
-  private volatile ByteBuffer header =
+
+  /** The header copy of a region that has made no load yet: all zeros, never written. */
+  private static final ByteBuffer NOT_LOADED =
       ByteBuffer.allocate(MIN_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+
+  private volatile ByteBuffer header = NOT_LOADED;
 
   FileRegion(Path file, FileChannel channel) {
     this.file = file;
@@ -67,6 +73,13 @@ final class FileRegion implements ReadRegion {
     readFully(copy, 0);
     header = copy;
     return copy.getLong(offset);
+  }
+
+  /** The field from the header copy the last {@link #longAcquire} made: no read. */
+  @Override
+  public long longAcquireSameLoad(int offset) {
+    ByteBuffer copy = header;
+    return copy == NOT_LOADED ? longAcquire(offset) : copy.getLong(offset);
   }
 
   @Override

@@ -33,8 +33,9 @@ import java.util.Map;
  * an {@code eventfd}, which {@link #wakeup} writes so that registrations and shutdown wake it;
  * neither {@code Thread.interrupt()} nor {@code close(2)} would.
  *
- * <p>Nothing is allocated per wait: the {@code pollfd} array, the read buffer and its heap copy are
- * allocated once.
+ * <p>Nothing is allocated per wait, nor per event naming a file seen recently: the {@code pollfd}
+ * array, the read buffer and its heap copy are allocated once, and recent file names are kept
+ * decoded.
  *
  * <p>Thread-safe as {@link DirectoryEvents} says.
  */
@@ -52,6 +53,11 @@ final class InotifyEvents implements DirectoryEvents {
   /** Room for hundreds of events per read; the kernel returns whole events only. */
   private static final int BUFFER_BYTES = 64 * 1024;
 
+  /**
+   * Recently seen file names kept decoded: more than the files a JVM usually follows per directory.
+   */
+  private static final int NAME_CACHE_SIZE = 8;
+
   private final int inotifyFd;
   private final int wakeFd;
   private final Charset fileNames;
@@ -61,6 +67,12 @@ final class InotifyEvents implements DirectoryEvents {
   private final ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
   private final Memory one = new Memory(8);
   private final Memory drained = new Memory(8);
+
+  /** Watcher thread only: the names events carried recently, raw and decoded. */
+  private final byte[][] cachedNameBytes = new byte[NAME_CACHE_SIZE][];
+
+  private final String[] cachedNames = new String[NAME_CACHE_SIZE];
+  private int nextCachedName;
 
   // Guarded by this.
   private final Map<Path, Integer> wdByDir = new HashMap<>();
@@ -194,13 +206,32 @@ final class InotifyEvents implements DirectoryEvents {
         if (ignored) {
           sink.lost(dir);
         } else if (nameLength > 0) {
-          sink.changed(dir, new String(bytes, nameStart, nameLength, fileNames));
+          sink.changed(dir, name(nameStart, nameLength));
         }
       }
       if (n < BUFFER_BYTES / 2) {
         return; // the kernel had no more than this; poll reports anything newer
       }
     }
+  }
+
+  /**
+   * The file name at {@code bytes[start, start + length)}: a name seen recently is returned as the
+   * String decoded then, so that the change path (one event per publish, naming the same file each
+   * time) neither decodes nor allocates.
+   */
+  private String name(int start, int length) {
+    for (int i = 0; i < NAME_CACHE_SIZE; i++) {
+      byte[] cached = cachedNameBytes[i];
+      if (cached != null && Arrays.equals(cached, 0, cached.length, bytes, start, start + length)) {
+        return cachedNames[i];
+      }
+    }
+    String name = new String(bytes, start, length, fileNames);
+    cachedNameBytes[nextCachedName] = Arrays.copyOfRange(bytes, start, start + length);
+    cachedNames[nextCachedName] = name;
+    nextCachedName = (nextCachedName + 1) % NAME_CACHE_SIZE;
+    return name;
   }
 
   private synchronized Path directory(int wd, boolean forget) {

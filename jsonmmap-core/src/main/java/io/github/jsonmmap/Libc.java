@@ -3,11 +3,13 @@ package io.github.jsonmmap;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import java.nio.charset.Charset;
 
 /**
- * The few Linux libc calls {@link InotifyEvents} makes, bound with JNA direct mapping (no proxy, no
- * per-call allocation for primitive and pointer arguments). Loading this class fails with a {@link
- * LinkageError} where JNA or libc cannot be loaded; callers catch that and fall back.
+ * The few Linux libc calls {@link InotifyEvents} and {@link ReaderNotifier} make, bound with JNA
+ * direct mapping (no proxy, no per-call allocation for primitive and pointer arguments). Loading
+ * this class fails with a {@link LinkageError} where JNA or libc cannot be loaded; callers catch
+ * that and fall back.
  *
  * <p>Thread-safe: stateless.
  */
@@ -59,4 +61,18 @@ final class Libc {
   static native long write(int fd, Pointer buf, long count);
 
   static native int close(int fd);
+
+  /** {@code pathname} is NUL-terminated, in {@link #fileNames()}; no mode (never creates). */
+  static native int open(byte[] pathname, int flags);
+
+  /** {@code times} null sets both times to now. */
+  static native int futimens(int fd, Pointer times);
+
+  /** The encoding of file names in system calls: the JVM's {@code sun.jnu.encoding}. */
+  static Charset fileNames() {
+    String jnu = System.getProperty("sun.jnu.encoding");
+    return jnu != null && Charset.isSupported(jnu)
+        ? Charset.forName(jnu)
+        : Charset.defaultCharset();
+  }
 }

@@ -200,8 +200,17 @@ final class Protocol {
       (JsonMmapOptions.MAX_MAX_SIZE - HEADER_LENGTH) / 3 / DATA_ALIGNMENT * DATA_ALIGNMENT;
 
   /**
+   * Retries of a current slot left odd before it is read as committed but not released (or fewer,
+   * when the read timeout passes first: see {@link #readCurrent}).
+   */
+  static final int UNRELEASED_AFTER_ATTEMPTS = 256;
+
+  /**
    * Reads the current version: the reader recipe of FORMAT.md. Retries while the writer is busy
-   * with the slot, up to {@code timeout}.
+   * with the slot, up to {@code timeout}. A current slot still odd after {@link
+   * #UNRELEASED_AFTER_ATTEMPTS} attempts, or when the timeout has passed (a loaded machine may not
+   * give a reader that many attempts in time), gets one read as committed but not released before
+   * the read gives up.
    *
    * @param ownLimit the reader's own longest document, used when the header records none
    * @throws RemapNeeded when the slot lies past the mapping but inside the (grown) file
@@ -210,9 +219,6 @@ final class Protocol {
    *     not fit in the heap, {@code timeout} when the slot never settles, {@code io} when a read
    *     fails
    */
-  /** Retries of a current slot left odd before it is read as committed but not released. */
-  static final int UNRELEASED_AFTER_ATTEMPTS = 256;
-
   static SlotContent readCurrent(
       Path file,
       ReadRegion r,
@@ -221,12 +227,23 @@ final class Protocol {
       Duration timeout,
       LongAdder retries) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    boolean lastAttempt = false;
     for (int attempt = 0; ; attempt++) {
       if (attempt > 0) {
         retries.increment();
-        backOff(file, attempt, deadline, timeout);
+        if (System.nanoTime() - deadline > 0) {
+          if (lastAttempt) {
+            throw timeout(file, attempt, timeout);
+          }
+          lastAttempt = true;
+        } else {
+          backOff(attempt);
+        }
       }
-      long current = r.longAcquire(CURRENT_OFFSET);
+      // The first attempt follows the header load its caller has just made (the current word it
+      // found moved); a retry loads it again.
+      long current =
+          attempt == 0 ? r.longAcquireSameLoad(CURRENT_OFFSET) : r.longAcquire(CURRENT_OFFSET);
       if (currentVersion(current) == 0) {
         throw new CorruptFileException(
             file, "no version committed (current names version 0): path=" + file);
@@ -235,7 +252,7 @@ final class Protocol {
       // still odd after the spinning and yielding phase is committed but not released, by a
       // writer that is off the CPU or died there. Its bytes were complete before the commit, and
       // no writer touches the current slot, so it may be read if current did not move meanwhile.
-      boolean acceptUnreleased = attempt >= UNRELEASED_AFTER_ATTEMPTS;
+      boolean acceptUnreleased = lastAttempt || attempt >= UNRELEASED_AFTER_ATTEMPTS;
       SlotContent content =
           readSlot(file, r, currentSlot(current), ownLimit, fileSize, acceptUnreleased);
       if (content == null) {
@@ -310,7 +327,9 @@ final class Protocol {
   static SlotContent readSlot(
       Path file, ReadRegion r, int slot, long ownLimit, FileSize fileSize, boolean acceptOdd) {
     int base = slotOffset(slot);
-    long sequence = r.longAcquire(base + SLOT_SEQUENCE_OFFSET);
+    // From the load that found the current word (or a fresh one): the re-check after the copy
+    // loads the sequence again in any case.
+    long sequence = r.longAcquireSameLoad(base + SLOT_SEQUENCE_OFFSET);
     if ((sequence & 1) != 0 && !acceptOdd) {
       return null;
     }
@@ -425,19 +444,20 @@ final class Protocol {
     return r.longAcquire(base + SLOT_SEQUENCE_OFFSET) == sequence;
   }
 
-  private static void backOff(Path file, int attempt, long deadline, Duration timeout) {
-    if (System.nanoTime() - deadline > 0) {
-      throw new JsonMmapException(
-          "timeout",
-          file,
-          "read did not settle: path="
-              + file
-              + " attempts="
-              + attempt
-              + " timeout="
-              + timeout.toMillis()
-              + "ms (a slot stayed odd or kept changing)");
-    }
+  private static JsonMmapException timeout(Path file, int attempt, Duration timeout) {
+    return new JsonMmapException(
+        "timeout",
+        file,
+        "read did not settle: path="
+            + file
+            + " attempts="
+            + attempt
+            + " timeout="
+            + timeout.toMillis()
+            + "ms (a slot stayed odd or kept changing)");
+  }
+
+  private static void backOff(int attempt) {
     if (attempt < 64) {
       Thread.onSpinWait();
     } else if (attempt < 256) {

@@ -20,6 +20,17 @@ interface ReadRegion {
   /** A fresh load of the 8-byte header field at {@code offset}, with acquire semantics. */
   long longAcquire(int offset);
 
+  /**
+   * The 8-byte header field at {@code offset}, with acquire semantics, from the same load as the
+   * last {@link #longAcquire} where that load copied the whole header at once ({@link FileRegion}:
+   * the sequence of the slot a current word names costs no second read), else a fresh {@link
+   * #longAcquire}. The seqlock's re-check of the sequence and the checksum catch a copy that was
+   * stale or torn.
+   */
+  default long longAcquireSameLoad(int offset) {
+    return longAcquire(offset);
+  }
+
   /** The 8-byte header field at {@code offset} (see the class comment for how fresh). */
   long longPlain(int offset);
 

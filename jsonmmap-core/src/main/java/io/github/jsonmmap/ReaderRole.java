@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -278,6 +279,16 @@ final class ReaderRole {
     Snapshot snapshot;
     try {
       content = readCurrentContent();
+      if (!ctx.acceptAnyVersion
+          && content.version() == ctx.latest.version()
+          && sameAsHeld(content)) {
+        // The version held, read again (a poll while an error is reported, a slot rewritten in
+        // place with the same bytes): nothing to check or parse again.
+        ctx.seenCurrent = current;
+        seenSequence = content.sequence();
+        clearErrorUnlessDiverged(content.version());
+        return;
+      }
       snapshot = snapshotOf(content);
     } catch (JsonMmapException e) {
       if (!mayPass(e)) {
@@ -297,10 +308,6 @@ final class ReaderRole {
     seenSequence = content.sequence();
     long held = ctx.latest.version();
     if (!ctx.acceptAnyVersion && snapshot.version() <= held) {
-      if (snapshot.version() == held && sameAsHeld(content)) {
-        clearErrorUnlessDiverged(snapshot.version());
-        return;
-      }
       diverged(held, snapshot, content);
       return;
     }
@@ -309,14 +316,15 @@ final class ReaderRole {
     take(snapshot, content);
   }
 
-  /** Whether {@code content} is the document of the version held. */
+  /** Whether {@code content} is the document of the version held, byte for byte. */
   private boolean sameAsHeld(Protocol.SlotContent content) {
     Snapshot latest = ctx.latest;
-    if (latest == heldSnapshot) {
-      return content.checksum() == heldChecksum;
+    if (latest == heldSnapshot && content.checksum() != heldChecksum) {
+      return false;
     }
-    // The latest version came from elsewhere (this handle's writer role): compare its bytes.
-    return content.checksum() == Protocol.crc32(latest.bytes());
+    // The latest version may have come from elsewhere (this handle's writer role), and a checksum
+    // is no proof of equal content: compare the bytes.
+    return Arrays.equals(content.bytes(), latest.bytesView());
   }
 
   /**

@@ -16,11 +16,13 @@ import tools.jackson.databind.node.ObjectNode;
  * One committed version of the document, as read from the file. Immutable: the accessors that
  * return trees or bytes return copies.
  *
- * <p>Safe to share between threads. The document is parsed and checked once, when the version is
- * read; the flattened view is computed once, on first use of {@link #flat()} by whichever thread
- * asks first. A few {@link #get(String)} and {@link #contains(String)} calls walk the tree instead
- * (a listener that reads two keys of a new version never pays for flattening it); a snapshot looked
- * up more often is flattened.
+ * <p>Safe to share between threads. The document is checked once, when the version is read, in a
+ * streaming pass that builds no tree; its tree is parsed once, when something first needs it, and
+ * the flattened view is computed once, on first use of {@link #flat()}, by whichever thread asks
+ * first. The first {@link #get(String)} and {@link #contains(String)} calls read the value from the
+ * bytes (stopping at it) until they have read as many bytes as the document holds, the next ones
+ * walk the tree (a listener that reads two keys of a new version never pays for a tree nor for
+ * flattening it); a snapshot looked up more often is flattened.
  *
  * <p>Numbers keep the value written in the document: in {@link #flat()} and {@link #get(String)} an
  * integer is an Integer, Long or BigInteger (the smallest that holds it) and any other number a
@@ -34,13 +36,22 @@ public final class Snapshot {
   private final long publishedAtMicros;
   private final UUID writerId;
   private final byte[] bytes;
-  private final ObjectNode tree;
   private final JsonMapper mapper;
+
+  /** Parses {@link #bytes} when the tree is first needed; null when the tree was given. */
+  private final Documents documents;
+
+  private volatile ObjectNode tree;
   private volatile Documents.Shape shape;
   private volatile Map<String, Object> flat;
 
-  /** Lookups answered by walking the tree; racy on purpose, it only decides when to flatten. */
+  /**
+   * Lookups answered without the flattened map; racy on purpose, it only decides when to flatten.
+   */
   private int walks;
+
+  /** Bytes read by lookups in the bytes; racy on purpose, it only decides when to parse. */
+  private long scanned;
 
   private static final int WALKS_BEFORE_FLATTEN = 16;
 
@@ -51,6 +62,7 @@ public final class Snapshot {
       UUID writerId,
       byte[] bytes,
       ObjectNode tree,
+      Documents documents,
       Documents.Shape shape,
       JsonMapper mapper) {
     this.file = file;
@@ -59,6 +71,7 @@ public final class Snapshot {
     this.writerId = writerId;
     this.bytes = bytes;
     this.tree = tree;
+    this.documents = documents;
     this.shape = shape;
     this.mapper = mapper;
   }
@@ -66,8 +79,9 @@ public final class Snapshot {
   /**
    * A version read from a file: checks the bytes against FORMAT.md's document rules (strict UTF-8,
    * JSON within the parser's limits, an object at the root, the flattened size bound) and builds
-   * the snapshot, or throws {@link InvalidDocumentException} naming the file. The bytes are parsed
-   * here and never again; nothing is flattened yet.
+   * the snapshot, or throws {@link InvalidDocumentException} naming the file. The bytes are checked
+   * here without building a tree; they are parsed at most once, when a tree is first needed, and
+   * nothing is flattened yet.
    */
   static Snapshot read(
       Path file,
@@ -77,9 +91,9 @@ public final class Snapshot {
       byte[] bytes,
       Documents documents,
       JsonMapper mapper) {
-    Documents.Parsed parsed = documents.parseChecked(file, bytes);
+    Documents.Shape shape = documents.check(file, bytes);
     return new Snapshot(
-        file, version, publishedAtMicros, writerId, bytes, parsed.tree(), parsed.shape(), mapper);
+        file, version, publishedAtMicros, writerId, bytes, null, documents, shape, mapper);
   }
 
   /**
@@ -94,7 +108,26 @@ public final class Snapshot {
       byte[] bytes,
       ObjectNode tree,
       JsonMapper mapper) {
-    return new Snapshot(file, version, publishedAtMicros, writerId, bytes, tree, null, mapper);
+    return new Snapshot(
+        file, version, publishedAtMicros, writerId, bytes, tree, null, null, mapper);
+  }
+
+  /**
+   * A version this process has just published: {@code bytes} were serialised and checked by the
+   * writer ({@code shape} is what its check found), and are parsed, once, only when something needs
+   * the tree; the writer keeps nothing of the tree it was given.
+   */
+  static Snapshot published(
+      Path file,
+      long version,
+      long publishedAtMicros,
+      UUID writerId,
+      byte[] bytes,
+      Documents.Shape shape,
+      Documents documents,
+      JsonMapper mapper) {
+    return new Snapshot(
+        file, version, publishedAtMicros, writerId, bytes, null, documents, shape, mapper);
   }
 
   /** The snapshot of a file that has no version yet: version 0, an empty object. */
@@ -106,6 +139,7 @@ public final class Snapshot {
         null,
         "{}".getBytes(StandardCharsets.UTF_8),
         JsonNodeFactory.instance.objectNode(),
+        null,
         new Documents.Shape(0, 0, false),
         mapper);
   }
@@ -146,6 +180,11 @@ public final class Snapshot {
     return bytes.clone();
   }
 
+  /** The document bytes themselves, not a copy: for comparisons inside the package. */
+  byte[] bytesView() {
+    return bytes;
+  }
+
   /** The document as compact JSON text. */
   public String json() {
     return new String(bytes, StandardCharsets.UTF_8);
@@ -153,7 +192,7 @@ public final class Snapshot {
 
   /** A copy of the parsed document. */
   public ObjectNode tree() {
-    return tree.deepCopy();
+    return treeView().deepCopy();
   }
 
   /**
@@ -166,7 +205,7 @@ public final class Snapshot {
       synchronized (this) {
         result = flat;
         if (result == null) {
-          result = Documents.flatten(tree, shape().keys());
+          result = Documents.flatten(treeView(), shape().keys());
           flat = result;
         }
       }
@@ -180,7 +219,7 @@ public final class Snapshot {
     if (map != null) {
       return map.get(key);
     }
-    Object value = Documents.lookup(tree, key);
+    Object value = lookup(key);
     return value == Documents.ABSENT ? null : value;
   }
 
@@ -190,7 +229,20 @@ public final class Snapshot {
     if (map != null) {
       return map.containsKey(key);
     }
-    return Documents.lookup(tree, key) != Documents.ABSENT;
+    return lookup(key) != Documents.ABSENT;
+  }
+
+  /**
+   * The flattened value of a key without the flattened map: read from the bytes while the tree is
+   * not parsed and such reads have cost less than one pass over the document, else from the tree.
+   */
+  private Object lookup(String key) {
+    if (tree == null && documents != null && scanned < bytes.length) {
+      Documents.Found found = documents.lookup(file, bytes, key);
+      scanned += Math.max(1, found.consumed());
+      return found.value();
+    }
+    return Documents.lookup(treeView(), key);
   }
 
   /**
@@ -209,11 +261,11 @@ public final class Snapshot {
     return null;
   }
 
-  /** The walk of the document: parsed versions have it, written ones compute it on first use. */
+  /** The walk of the document: read versions have it, written ones compute it on first use. */
   Documents.Shape shape() {
     Documents.Shape result = shape;
     if (result == null) {
-      result = Documents.shape(tree);
+      result = Documents.shape(treeView());
       shape = result;
     }
     return result;
@@ -224,9 +276,27 @@ public final class Snapshot {
     return flat != null;
   }
 
-  /** The parsed document itself, not a copy: for diffs inside the package, never modified. */
+  /**
+   * The parsed document itself, not a copy: for diffs inside the package, never modified. Parsed
+   * from the bytes on first use, once, by whichever thread asks first.
+   */
   ObjectNode treeView() {
-    return tree;
+    ObjectNode result = tree;
+    if (result == null) {
+      synchronized (this) {
+        result = tree;
+        if (result == null) {
+          result = documents.parseValid(file, bytes);
+          tree = result;
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Whether the tree has been parsed (a read version's is not until something needs it). */
+  boolean isParsed() {
+    return tree != null;
   }
 
   /**
@@ -236,7 +306,7 @@ public final class Snapshot {
    * @throws InvalidDocumentException when the value cannot be converted to the type
    */
   public <T> Optional<T> get(String key, Class<T> type) {
-    JsonNode node = Documents.at(tree, key);
+    JsonNode node = Documents.at(treeView(), key);
     if (node == null || node.isNull()) {
       return Optional.empty();
     }
@@ -245,13 +315,13 @@ public final class Snapshot {
 
   /** A copy of the subtree at a key path, or empty when absent. */
   public Optional<JsonNode> node(String key) {
-    JsonNode node = Documents.at(tree, key);
+    JsonNode node = Documents.at(treeView(), key);
     return node == null ? Optional.empty() : Optional.of(node.deepCopy());
   }
 
   /** The whole document converted to {@code type} (a record, a class or a Map). */
   public <T> T as(Class<T> type) {
-    return convert(tree, type, "(root)");
+    return convert(treeView(), type, "(root)");
   }
 
   private <T> T convert(JsonNode node, Class<T> type, String key) {

@@ -11,9 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -48,6 +46,7 @@ final class WriterRole {
   private volatile long epoch;
   private volatile long expectedCurrent;
   private final long[] sequences = new long[2];
+  private final ReaderNotifier notifier = new ReaderNotifier();
   private int inFlightSlot = -1;
   private long inFlightOffset;
   private long inFlightLength;
@@ -103,19 +102,29 @@ final class WriterRole {
   }
 
   /**
-   * Throws unless this handle is the writer and still proves it (fencing); takes in a version that
-   * a writer fenced off by this one's claim committed after it (its last publish in flight).
+   * Throws unless this handle is the writer; takes in a version that a writer fenced off by this
+   * one's claim committed after it (its last publish in flight), after proving that this handle
+   * still is the writer (fencing). Otherwise the proof is left to {@link #publish}, which makes it
+   * right before it writes: one proof (a stat of the lock file) per publish, not two.
    */
   void requireWriter() {
+    requireWriter(false);
+  }
+
+  /** Like {@link #requireWriter()}; with {@code prove}, proves it is the writer in any case. */
+  private void requireWriter(boolean prove) {
     if (!ctx.writer) {
       throw notWriter();
     }
     MappedRegion r = syncMapping();
-    String problem = fenceProblem(r);
-    if (problem != null) {
-      throw stepDown(problem);
+    boolean moved = r.longAcquire(CURRENT_OFFSET) != expectedCurrent;
+    if (prove || moved) {
+      String problem = fenceProblem(r);
+      if (problem != null) {
+        throw stepDown(problem);
+      }
     }
-    if (r.longAcquire(CURRENT_OFFSET) != expectedCurrent) {
+    if (moved) {
       resync();
     }
   }
@@ -351,7 +360,8 @@ final class WriterRole {
     if (currentVersion(expectedCurrent) > 0) {
       validator.accept(tree);
     }
-    byte[] bytes = ctx.documents.serialize(ctx.path, tree);
+    Documents.Serialized serialized = ctx.documents.serialize(ctx.path, tree);
+    byte[] bytes = serialized.bytes();
     long limit = ctx.options.maxDocumentSize();
     if (bytes.length > limit) {
       throw new DocumentTooLargeException(
@@ -404,7 +414,15 @@ final class WriterRole {
     }
     touch();
     Snapshot snapshot =
-        Snapshot.written(ctx.path, version, publishedAt, writerId, bytes, tree, ctx.mapper);
+        Snapshot.published(
+            ctx.path,
+            version,
+            publishedAt,
+            writerId,
+            bytes,
+            serialized.shape(),
+            ctx.documents,
+            ctx.mapper);
     ctx.seenCurrent = expectedCurrent;
     ctx.apply(snapshot, publishedAt);
     return snapshot;
@@ -564,11 +582,7 @@ final class WriterRole {
 
   /** Bumps the modification time: writes through a mapping raise no file event, this does. */
   private void touch() {
-    try {
-      Files.setLastModifiedTime(ctx.path, FileTime.from(Units.nowMicros(), TimeUnit.MICROSECONDS));
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "cannot touch {0}: {1}", ctx.path, e.toString());
-    }
+    notifier.touch(ctx.path, ctx.fileKey);
   }
 
   /**
@@ -599,7 +613,7 @@ final class WriterRole {
         return;
       }
       try {
-        requireWriter();
+        requireWriter(true);
       } catch (NotWriterException e) {
         return;
       }
@@ -626,6 +640,7 @@ final class WriterRole {
       }
     } finally {
       ctx.writer = false;
+      notifier.close();
       releaseLock();
     }
   }

@@ -294,6 +294,127 @@ class BoundedDocumentTest {
   }
 
   @Test
+  void lookupsInTheBytesAnswerAsTheFlattenedMapDoes() {
+    Documents documents = new Documents(64, 1 << 20);
+    Random r = new Random(13);
+    String[] suffixes = {"", "x", ".x", "[0]", "[00]", "[1]", "[01]", ".", "[", "]", "[x]", ".k0"};
+    for (int round = 0; round < 3_000; round++) {
+      ObjectNode document = randomDocument(r);
+      byte[] bytes = document.toString().getBytes(UTF_8);
+      documents.check(file(), bytes);
+      Map<String, Object> flat = Documents.flatten(documents.parseValid(file(), bytes));
+      List<String> keys = new ArrayList<>(flat.keySet());
+      keys.add("");
+      keys.add("r0");
+      keys.add("[0]");
+      for (String key : new ArrayList<>(keys)) {
+        for (String suffix : suffixes) {
+          keys.add(key + suffix);
+        }
+        if (!key.isEmpty()) {
+          keys.add(key.substring(0, key.length() - 1));
+        }
+      }
+      for (String key : keys) {
+        Documents.Found found = documents.lookup(file(), bytes, key);
+        assertThat(found.value() != Documents.ABSENT)
+            .as("%s in %s", key, document)
+            .isEqualTo(flat.containsKey(key));
+        if (found.value() != Documents.ABSENT) {
+          assertThat(found.value()).as("%s in %s", key, document).isEqualTo(flat.get(key));
+        }
+        assertThat(found.consumed()).isBetween(0L, (long) bytes.length);
+      }
+    }
+  }
+
+  @Test
+  void theStreamingCheckAcceptsAndRefusesExactlyWhatTheTreeParseDoes() {
+    Documents documents = new Documents(8, 4096);
+    Random r = new Random(17);
+    String[] pieces = {
+      "{",
+      "}",
+      "[",
+      "]",
+      ",",
+      ":",
+      "\"a\"",
+      "\"a\"",
+      "\"b.c\"",
+      "\"\"",
+      "1",
+      "-0",
+      "1.50",
+      "1e100001",
+      "1e-99999",
+      "123456789012345678901234567890",
+      "true",
+      "null",
+      "\"\\u00e9\"",
+      "\"\\ud800\"",
+      "\"\\x\"",
+      " ",
+      "\"é\""
+    };
+    int accepted = 0;
+    for (int round = 0; round < 20_000; round++) {
+      String text;
+      if (r.nextInt(3) == 0) {
+        StringBuilder b = new StringBuilder();
+        for (int i = r.nextInt(12); i >= 0; i--) {
+          b.append(pieces[r.nextInt(pieces.length)]);
+        }
+        text = b.toString();
+      } else {
+        String valid = randomDocument(r).toString();
+        int at = r.nextInt(valid.length() + 1);
+        String piece = pieces[r.nextInt(pieces.length)];
+        text =
+            r.nextBoolean()
+                ? valid.substring(0, at) + piece + valid.substring(at)
+                : valid.substring(0, at)
+                    + piece
+                    + valid.substring(Math.min(valid.length(), at + 1));
+      }
+      byte[] bytes = text.getBytes(UTF_8);
+      Throwable byTree = catchThrowable(() -> documents.parseChecked(file(), bytes));
+      Throwable byStream = catchThrowable(() -> documents.check(file(), bytes));
+      assertThat(byStream == null)
+          .as("%s: tree %s, stream %s", text, byTree, byStream)
+          .isEqualTo(byTree == null);
+      if (byTree == null) {
+        accepted++;
+        assertThat(documents.check(file(), bytes))
+            .isEqualTo(documents.parseChecked(file(), bytes).shape());
+      } else {
+        assertThat(byStream).as(text).hasSameClassAs(byTree);
+      }
+    }
+    assertThat(accepted).as("some documents are valid").isGreaterThan(1000);
+  }
+
+  @Test
+  void aReadVersionIsParsedOnlyWhenSomethingNeedsItsTree() {
+    try (JsonMmapFile writer = JsonMmapFile.open(file(), Role.WRITER);
+        JsonMmapFile reader = JsonMmapFile.open(file(), Role.READER)) {
+      ObjectNode document = NODES.objectNode();
+      document.put("c", "d");
+      document.putObject("a").putArray("b").add(1).add(2);
+      document.put("padding", "p".repeat(200));
+      writer.publish(document);
+      Snapshot seen = reader.refresh();
+      assertThat(seen.get("c")).isEqualTo("d");
+      assertThat(seen.get("a.b[1]")).isEqualTo(2);
+      assertThat(seen.contains("a.b")).isFalse();
+      assertThat(seen.isParsed()).as("lookups near the start read the bytes").isFalse();
+      assertThat(seen.get("a.b", List.class)).contains(List.of(1, 2));
+      assertThat(seen.isParsed()).isTrue();
+      assertThat(seen.get("c")).isEqualTo("d");
+    }
+  }
+
+  @Test
   void aFewLookupsLeaveTheSnapshotUnflattenedAndManyFlattenIt() {
     ObjectNode document = NODES.objectNode();
     document.putObject("a").putArray("b").add(1).add(NODES.objectNode());

@@ -217,6 +217,38 @@ class WatcherTest {
     assertThat(allocated).as("bytes allocated by the watcher over 500 idle ticks").isLessThan(1024);
   }
 
+  @Test
+  void eventsNamingAWatchedFileAllocateNothingOnTheNativeWatcherThread() throws IOException {
+    Watcher watcher = watcher("auto");
+    Counter counter = new Counter(Files.createFile(dir.resolve("events.json")));
+    watcher.register(counter);
+    // Warm-up: the first events load classes and fill the name cache.
+    touchAndAwaitEvents(counter, 50);
+    Assumptions.assumeTrue(
+        ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        "this JVM does not count allocated bytes per thread");
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = watcher.thread().getId();
+    long before = threads.getThreadAllocatedBytes(id);
+    touchAndAwaitEvents(counter, 200);
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+    // 200 events with even one file name String each would be 8 KiB or more.
+    assertThat(allocated).as("bytes allocated by the watcher over 200 events").isLessThan(1024);
+  }
+
+  /** Touches the counter's file {@code times} times, each after the previous event arrived. */
+  private static void touchAndAwaitEvents(Counter counter, int times) throws IOException {
+    for (int i = 0; i < times; i++) {
+      int seen = counter.events.get();
+      touch(counter.path);
+      await()
+          .atMost(DEADLINE)
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> counter.events.get() > seen);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"auto", "jdk"})
   void closeWakesTheWaitingThreadPromptly(String mechanism)
@@ -235,6 +267,41 @@ class WatcherTest {
 
   private static void touch(Path path) throws IOException {
     Files.setLastModifiedTime(path, FileTime.from(Instant.now()));
+  }
+
+  /** A target that only counts events, allocating nothing. */
+  private static final class Counter implements Watcher.Target {
+    final Path path;
+    final AtomicInteger events = new AtomicInteger();
+
+    Counter(Path path) {
+      this.path = path;
+    }
+
+    @Override
+    public Path path() {
+      return path;
+    }
+
+    @Override
+    public long pollIntervalNanos() {
+      return HOUR_NANOS;
+    }
+
+    @Override
+    public boolean wantsEvents() {
+      return true;
+    }
+
+    @Override
+    public void onEvent() {
+      events.incrementAndGet();
+    }
+
+    @Override
+    public void onTick() {
+      // An hour-long interval: only the first registration's bookkeeping, never a real tick.
+    }
   }
 
   /** A target that counts what the watcher calls, and may throw. */

@@ -89,7 +89,14 @@ public final class Bench {
     int[] sizeTargets = null;
     List<Peer> peers =
         List.of(
-            Peer.EVENTS, Peer.EVENTS_JDK, Peer.POLL, Peer.SPIN, Peer.REDIS, Peer.FILE, Peer.FLOOR);
+            Peer.EVENTS,
+            Peer.EVENTS_JDK,
+            Peer.POLL,
+            Peer.SPIN,
+            Peer.REDIS,
+            Peer.FILE,
+            Peer.FLOOR,
+            Peer.FLOOR_EVENTS);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -436,16 +443,22 @@ public final class Bench {
     md.append("## Targets (issue #12)\n\n| target | measured | met |\n|---|---|---|\n");
     List<Propagation.Result> one = steady.getOrDefault(1, List.of());
     versusRedis(md, "warm: 1 reader after warm-up", one, Peer.EVENTS);
+    floorVersusRedis(md, "warm", one);
     versusRedis(md, "cold: first changes of fresh readers", cold, Peer.EVENTS);
+    floorVersusRedis(md, "cold", cold);
     versusRedis(md, "warm, JDK WatchService fallback (reference)", one, Peer.EVENTS_JDK);
     versusRedis(md, "cold, JDK WatchService fallback (reference)", cold, Peer.EVENTS_JDK);
     Propagation.Result spin = find(one, Peer.SPIN);
+    Propagation.Result floor = find(one, Peer.FLOOR);
     if (spin != null) {
       md.append(
           String.format(
               Locale.ROOT,
-              "| spin p50 ≤ 20 µs, ~1 KiB, from before `publish` to the listener | %s | %s |%n",
+              "| spin p50 ≤ 20 µs, ~1 KiB, from before `publish` to the listener | %s%s | %s |%n",
               SvgChart.micros(p(spin, 50)),
+              floor == null
+                  ? ""
+                  : " (raw shm spin floor " + SvgChart.micros(p(floor, 50)) + " in the same run)",
               met(p(spin, 50) <= 20)));
     }
     List<Propagation.Result> bySize = sizePropagation.getOrDefault(Peer.EVENTS, List.of());
@@ -460,6 +473,14 @@ public final class Bench {
             .append(BenchDocs.size(r.spec().docBytes()))
             .append(' ')
             .append(String.format(Locale.ROOT, "%.1f ms", ms));
+        Propagation.Result redis = sameSize(Peer.REDIS, r.spec().docBytes());
+        if (redis != null && redis.all().getTotalCount() > 0) {
+          perMib.append(
+              String.format(
+                  Locale.ROOT,
+                  " (Redis %.1f ms)",
+                  p(redis, 50) / 1000 / (redis.docBytes() / 1048576.0)));
+        }
       }
     }
     if (perMib.length() > 0) {
@@ -523,6 +544,16 @@ public final class Bench {
     md.append("\n");
   }
 
+  /** The size-part run of {@code peer} for the document size {@code targetBytes}, or null. */
+  private Propagation.Result sameSize(Peer peer, int targetBytes) {
+    for (Propagation.Result r : sizePropagation.getOrDefault(peer, List.of())) {
+      if (r.spec().docBytes() == targetBytes) {
+        return r;
+      }
+    }
+    return null;
+  }
+
   private static String met(boolean met) {
     return met ? "yes" : "**no**";
   }
@@ -558,6 +589,28 @@ public final class Bench {
             SvgChart.micros(r99),
             e99 / r99,
             met(e99 <= r99)));
+  }
+
+  /**
+   * Not a target: what the events mechanism alone costs (a store, the writer's mtime bump, one
+   * inotify wake-up) against Redis in the same run, the bound under the events rows.
+   */
+  private static void floorVersusRedis(
+      StringBuilder md, String what, List<Propagation.Result> results) {
+    Propagation.Result floor = find(results, Peer.FLOOR_EVENTS);
+    Propagation.Result redis = find(results, Peer.REDIS);
+    if (floor == null || redis == null || floor.all().getTotalCount() == 0) {
+      return;
+    }
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "| (bound, not a target) %s p50, %s: the events mechanism alone | %s vs Redis %s (%.2f×) | - |%n",
+            Peer.FLOOR_EVENTS.label(),
+            what,
+            SvgChart.micros(p(floor, 50)),
+            SvgChart.micros(p(redis, 50)),
+            p(floor, 50) / p(redis, 50)));
   }
 
   private static double p(Propagation.Result r, double percentile) {
@@ -679,14 +732,13 @@ public final class Bench {
               redisGet.nanos() / get.nanos(),
               file.nanos() / get.nanos()));
     }
-    md.append(
-        "Per version, by document size (writer `publish`, reader `decode` = `refresh()` picking up a new version):\n\n");
-    md.append("| size | publish | decode |\n|---|---|---|\n");
+    StringBuilder perSize = new StringBuilder();
     for (String size : new String[] {"1024", "65536", "1048576"}) {
       JmhScore pub = jmh.get("PublishBenchmark.publish[size=" + size + "]");
       JmhScore dec = jmh.get("PublishBenchmark.decode[size=" + size + "]");
       if (pub != null || dec != null) {
-        md.append("| ")
+        perSize
+            .append("| ")
             .append(BenchDocs.size(Integer.parseInt(size)))
             .append(" | ")
             .append(pub == null ? "-" : pub.describe())
@@ -694,6 +746,14 @@ public final class Bench {
             .append(dec == null ? "-" : dec.describe())
             .append(" |\n");
       }
+    }
+    if (perSize.length() > 0) {
+      // Only when PublishBenchmark ran (the sizes part measures the same per version otherwise).
+      md.append(
+              "\nPer version, by document size (writer `publish`, reader `decode` = `refresh()` picking"
+                  + " up a new version):\n\n")
+          .append("| size | publish | decode |\n|---|---|---|\n")
+          .append(perSize);
     }
     md.append("\n");
   }

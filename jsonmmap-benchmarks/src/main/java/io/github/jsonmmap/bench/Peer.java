@@ -18,6 +18,12 @@ enum Peer {
   FILE("watched file (rename)", "#ff7f0e", false),
   /** Raw shared memory: the writer stores a timestamp and a sequence, the reader busy-spins. */
   FLOOR("raw shm spin (floor)", "#7f7f7f", false),
+  /**
+   * Raw shared memory woken by events: the writer stores a timestamp and a sequence and bumps the
+   * file's modification time as the jsonmmap writer does; the reader blocks in {@code read} on
+   * inotify and loads the sequence. The floor of events mode: the kernel's event and one wake-up.
+   */
+  FLOOR_EVENTS("raw shm + inotify (floor)", "#bcbd22", false),
   /** A JVM that does nothing: the idle-cost baseline. */
   BASELINE("idle JVM (baseline)", "#000000", false);
 

@@ -1,5 +1,6 @@
 package io.github.jsonmmap.bench;
 
+import com.sun.jna.Native;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -216,7 +218,8 @@ final class Propagation {
           new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes);
       case REDIS -> new RedisPublisher(requireRedis().port());
       case FILE -> new FilePublisher(dir.resolve("config.json"));
-      case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"));
+      case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"), false);
+      case FLOOR_EVENTS -> new FloorPublisher(dir.resolve("floor.shm"), true);
       case BASELINE -> throw new IllegalArgumentException("BASELINE publishes nothing");
     };
   }
@@ -327,8 +330,13 @@ final class Propagation {
     private final Path path;
     private final FileChannel channel;
     private final MappedByteBuffer buffer;
+    private final int touchFd;
 
-    FloorPublisher(Path path) throws IOException {
+    /**
+     * @param touch whether to bump the modification time after each store as the jsonmmap writer
+     *     does ({@code futimens} on a descriptor of the file), for readers woken by inotify
+     */
+    FloorPublisher(Path path, boolean touch) throws IOException {
       this.path = path;
       this.channel =
           FileChannel.open(
@@ -338,12 +346,21 @@ final class Propagation {
               StandardOpenOption.WRITE,
               StandardOpenOption.TRUNCATE_EXISTING);
       this.buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, ReaderMain.FLOOR_SIZE);
+      byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+      this.touchFd = touch ? RawInotify.open(Arrays.copyOf(name, name.length + 1), 0) : -1;
+      if (touch && touchFd < 0) {
+        channel.close();
+        throw new IOException("cannot open " + path + ": errno=" + Native.getLastError());
+      }
     }
 
     @Override
-    public void publish(long seq, long ts, ObjectNode items) {
+    public void publish(long seq, long ts, ObjectNode items) throws IOException {
       ReaderMain.LONGS.setRelease(buffer, ReaderMain.FLOOR_TS_OFFSET, ts);
       ReaderMain.LONGS.setRelease(buffer, ReaderMain.FLOOR_SEQ_OFFSET, seq);
+      if (touchFd >= 0 && RawInotify.futimens(touchFd, null) != 0) {
+        throw new IOException("futimens failed: errno=" + Native.getLastError());
+      }
     }
 
     @Override
@@ -353,6 +370,9 @@ final class Propagation {
 
     @Override
     public void close() throws IOException {
+      if (touchFd >= 0) {
+        RawInotify.close(touchFd);
+      }
       channel.close();
     }
   }

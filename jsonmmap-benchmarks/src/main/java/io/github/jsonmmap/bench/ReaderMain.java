@@ -4,6 +4,8 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
 import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
 import io.github.jsonmmap.Role;
@@ -26,6 +28,7 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
@@ -84,6 +87,7 @@ public final class ReaderMain {
           case REDIS -> followRedis(Integer.parseInt(target));
           case FILE -> followFile(Path.of(target));
           case FLOOR -> followFloor(Path.of(target));
+          case FLOOR_EVENTS -> followFloorEvents(Path.of(target));
           case BASELINE -> () -> {};
         };
     say("READY");
@@ -235,6 +239,42 @@ public final class ReaderMain {
     thread.setDaemon(true);
     thread.start();
     return watcher;
+  }
+
+  /**
+   * Blocks in {@code read} on an inotify watch of the directory and loads the sequence after each
+   * wake-up: no poll, no dispatch, no file read, no parse. Ends with the process.
+   */
+  private AutoCloseable followFloorEvents(Path path) throws IOException {
+    MappedByteBuffer buffer;
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      buffer = ch.map(FileChannel.MapMode.READ_ONLY, 0, FLOOR_SIZE);
+    }
+    int fd = RawInotify.inotify_init1(0);
+    byte[] dir = path.toAbsolutePath().getParent().toString().getBytes(StandardCharsets.UTF_8);
+    if (fd < 0
+        || RawInotify.inotify_add_watch(
+                fd, Arrays.copyOf(dir, dir.length + 1), RawInotify.IN_ATTRIB | RawInotify.IN_MODIFY)
+            < 0) {
+      throw new IOException("inotify failed: errno=" + Native.getLastError());
+    }
+    Memory events = new Memory(64 * 1024);
+    Thread thread =
+        new Thread(
+            () -> {
+              long seen = (long) LONGS.getAcquire(buffer, FLOOR_SEQ_OFFSET);
+              while (!stopping && RawInotify.read(fd, events, events.size()) > 0) {
+                long seq = (long) LONGS.getAcquire(buffer, FLOOR_SEQ_OFFSET);
+                if (seq != seen) {
+                  seen = seq;
+                  record(seq, (long) LONGS.getAcquire(buffer, FLOOR_TS_OFFSET));
+                }
+              }
+            },
+            "floor-inotify");
+    thread.setDaemon(true);
+    thread.start();
+    return () -> {};
   }
 
   private AutoCloseable followFloor(Path path) throws IOException {
