@@ -102,29 +102,19 @@ final class WriterRole {
   }
 
   /**
-   * Throws unless this handle is the writer; takes in a version that a writer fenced off by this
-   * one's claim committed after it (its last publish in flight), after proving that this handle
-   * still is the writer (fencing). Otherwise the proof is left to {@link #publish}, which makes it
-   * right before it writes: one proof (a stat of the lock file) per publish, not two.
+   * Throws unless this handle is the writer and still proves it (fencing); takes in a version that
+   * a writer fenced off by this one's claim committed after it (its last publish in flight).
    */
   void requireWriter() {
-    requireWriter(false);
-  }
-
-  /** Like {@link #requireWriter()}; with {@code prove}, proves it is the writer in any case. */
-  private void requireWriter(boolean prove) {
     if (!ctx.writer) {
       throw notWriter();
     }
     MappedRegion r = syncMapping();
-    boolean moved = r.longAcquire(CURRENT_OFFSET) != expectedCurrent;
-    if (prove || moved) {
-      String problem = fenceProblem(r);
-      if (problem != null) {
-        throw stepDown(problem);
-      }
+    String problem = fenceProblem(r);
+    if (problem != null) {
+      throw stepDown(problem);
     }
-    if (moved) {
+    if (r.longAcquire(CURRENT_OFFSET) != expectedCurrent) {
       resync();
     }
   }
@@ -613,7 +603,7 @@ final class WriterRole {
         return;
       }
       try {
-        requireWriter(true);
+        requireWriter();
       } catch (NotWriterException e) {
         return;
       }
