@@ -100,7 +100,7 @@ final class InboxCodec {
           "request is not valid JSON within limits: size="
               + bytes.length
               + " error="
-              + Documents.oneLine(e));
+              + Documents.describe(e));
     }
     if (root == null || !root.isObject()) {
       throw new Rejection("bad-request", "request is not a JSON object: size=" + bytes.length);

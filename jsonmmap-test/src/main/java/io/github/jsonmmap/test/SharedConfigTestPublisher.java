@@ -23,7 +23,7 @@ import org.springframework.beans.factory.ObjectProvider;
 public class SharedConfigTestPublisher {
 
   /** How long the {@code ...AndAwait} methods wait at most. */
-  public static final Duration DEADLINE = Duration.ofSeconds(10);
+  public static final Duration DEADLINE = Duration.ofSeconds(30);
 
   private final SharedConfigTemplate template;
   private final ObjectProvider<SharedConfigRefresher> refresher;
