@@ -836,10 +836,7 @@ final class Documents {
           }
           i++;
         }
-        int end = i;
-        while (end < n && key.charAt(end) != '.' && key.charAt(end) != '[') {
-          end++;
-        }
+        int end = nameEnd(key, i);
         if (end == i) {
           return ABSENT;
         }
@@ -849,24 +846,16 @@ final class Documents {
         }
         i = end;
       } else if (node.isArray() && !node.isEmpty()) {
-        if (key.charAt(i) != '[') {
+        int end = indexEnd(key, i);
+        if (end < 0) {
           return ABSENT;
         }
-        long index = 0;
-        int digits = 0;
-        int j = i + 1;
-        for (; j < n && key.charAt(j) >= '0' && key.charAt(j) <= '9'; j++) {
-          if (digits > 0 && index == 0 || digits >= 10) {
-            return ABSENT;
-          }
-          index = index * 10 + (key.charAt(j) - '0');
-          digits++;
-        }
-        if (digits == 0 || j >= n || key.charAt(j) != ']' || index >= node.size()) {
+        long index = index(key, i, end);
+        if (index >= node.size()) {
           return ABSENT;
         }
         node = node.get((int) index);
-        i = j + 1;
+        i = end;
       } else {
         return ABSENT;
       }
@@ -875,6 +864,43 @@ final class Documents {
       return ABSENT;
     }
     return leaf(node);
+  }
+
+  /**
+   * Where the property name that starts at {@code i} of a flattened key ends: at '.', '[' or the
+   * end.
+   */
+  private static int nameEnd(String key, int i) {
+    int end = i;
+    while (end < key.length() && key.charAt(end) != '.' && key.charAt(end) != '[') {
+      end++;
+    }
+    return end;
+  }
+
+  /**
+   * Where the array index that starts at {@code i} of a flattened key ends (just past its ']'), or
+   * -1 when it is not one in canonical form: '[', one to ten digits without a leading zero, ']'.
+   */
+  private static int indexEnd(String key, int i) {
+    int n = key.length();
+    if (key.charAt(i) != '[') {
+      return -1;
+    }
+    int j = i + 1;
+    while (j < n && key.charAt(j) >= '0' && key.charAt(j) <= '9') {
+      j++;
+    }
+    int digits = j - i - 1;
+    if (digits == 0 || digits > 10 || digits > 1 && key.charAt(i + 1) == '0') {
+      return -1;
+    }
+    return j < n && key.charAt(j) == ']' ? j + 1 : -1;
+  }
+
+  /** The value of the index {@link #indexEnd} accepted between {@code i} and {@code end}. */
+  private static long index(String key, int i, int end) {
+    return Long.parseLong(key, i + 1, end - 1, 10);
   }
 
   /** What a lookup in document bytes found, and how many bytes it read to find it. */
@@ -908,10 +934,7 @@ final class Documents {
           }
           i++;
         }
-        int end = i;
-        while (end < n && key.charAt(end) != '.' && key.charAt(end) != '[') {
-          end++;
-        }
+        int end = nameEnd(key, i);
         if (end == i) {
           return ABSENT;
         }
@@ -928,22 +951,11 @@ final class Documents {
         t = p.nextToken();
         i = end;
       } else if (t == JsonToken.START_ARRAY) {
-        if (key.charAt(i) != '[') {
+        int end = indexEnd(key, i);
+        if (end < 0) {
           return ABSENT;
         }
-        long index = 0;
-        int digits = 0;
-        int j = i + 1;
-        for (; j < n && key.charAt(j) >= '0' && key.charAt(j) <= '9'; j++) {
-          if (digits > 0 && index == 0 || digits >= 10) {
-            return ABSENT;
-          }
-          index = index * 10 + (key.charAt(j) - '0');
-          digits++;
-        }
-        if (digits == 0 || j >= n || key.charAt(j) != ']') {
-          return ABSENT;
-        }
+        long index = index(key, i, end);
         t = p.nextToken();
         for (long k = 0; k < index && t != JsonToken.END_ARRAY; k++) {
           p.skipChildren();
@@ -952,7 +964,7 @@ final class Documents {
         if (t == JsonToken.END_ARRAY) {
           return ABSENT;
         }
-        i = j + 1;
+        i = end;
       } else {
         return ABSENT;
       }
