@@ -436,6 +436,8 @@ class ReaderFaultsTest {
         child.awaitLine(WAIT, "ready"::equals);
         writer.publish(Map.of("k", "big", "big", big));
         child.awaitLine(WAIT, line -> line.startsWith("failed too-large-for-heap"));
+        // The child prints what it served on the line after the failure: wait for that line.
+        child.awaitLine(WAIT, line -> line.startsWith("served "));
         assertThat(child.lines()).contains("served small");
         child.awaitLine(WAIT, line -> line.startsWith("took "));
         assertThat(child.lines()).contains("took " + writer.snapshot().version() + " big");
