@@ -62,7 +62,13 @@ final class FileContext {
 
   volatile Snapshot latest;
   volatile JsonMmapException lastError;
+
+  /** Whether this handle holds the writer role; changed only through {@link #writer(boolean)}. */
   volatile boolean writer;
+
+  /** Told after every change of {@link #writer}: the facade tells the watcher. */
+  volatile Runnable roleChanged = () -> {};
+
   volatile MappedRegion region;
 
   /** The current word of the last version taken in, or -1 to force a read. */
@@ -75,6 +81,14 @@ final class FileContext {
     this.documents = new Documents(options.maxNestingDepth(), options.maxSize());
     this.mapper = mapper;
     this.latest = Snapshot.empty(path, mapper);
+  }
+
+  /** Takes or gives up the writer role, and says so to whoever follows it (lock held). */
+  void writer(boolean writer) {
+    if (this.writer != writer) {
+      this.writer = writer;
+      roleChanged.run();
+    }
   }
 
   /** A snapshot of validated slot content, with the writer id the header names now. */

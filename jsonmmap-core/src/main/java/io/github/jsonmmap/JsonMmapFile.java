@@ -56,6 +56,9 @@ public final class JsonMmapFile implements AutoCloseable {
         new FileContext(options, options.mapper() != null ? options.mapper() : DEFAULT_MAPPER);
     this.writerRole = new WriterRole(ctx);
     this.readerRole = new ReaderRole(ctx);
+    // A writer is not woken by the events of its own publishes; it hears them again when it stops
+    // writing (a standby, or a fenced writer that goes on reading).
+    ctx.roleChanged = () -> Watcher.instance().refresh(watchTarget);
   }
 
   /**
@@ -512,7 +515,7 @@ public final class JsonMmapFile implements AutoCloseable {
 
     @Override
     public boolean wantsEvents() {
-      return ctx.options.watchMode() == WatchMode.EVENTS;
+      return ctx.options.watchMode() == WatchMode.EVENTS && !ctx.writer;
     }
 
     @Override

@@ -48,6 +48,11 @@ final class Watcher {
 
     long pollIntervalNanos();
 
+    /**
+     * Whether the file's directory events should wake the watcher for it. Read at registration and
+     * again at each {@link Watcher#refresh(Target)} (a writer hears nothing: it would only be woken
+     * by its own publishes).
+     */
     boolean wantsEvents();
 
     /** Something happened in the file's directory that names it: look now. */
@@ -62,14 +67,19 @@ final class Watcher {
     final Target target;
     final Path dir;
     final String name;
-    final boolean events;
     final long intervalNanos;
+
+    /** Whether events wake this target now: changed under the watcher's lock by refresh. */
+    volatile boolean events;
 
     /** Watcher thread only after registration (published by the volatile entries array). */
     long due;
 
-    /** Watcher thread only: an event named the file since the last dispatch. */
-    boolean pending;
+    /**
+     * An event named the file since the last dispatch: set by the watcher thread, and by refresh
+     * when events start again (whatever happened while none were heard is looked at).
+     */
+    volatile boolean pending;
 
     Entry(Target target) {
       this.target = target;
@@ -153,6 +163,11 @@ final class Watcher {
     return events.mechanism();
   }
 
+  /** Whether events in {@code dir} wake the thread now (tests). */
+  synchronized boolean watches(Path dir) {
+    return dirUsers.containsKey(dir.toAbsolutePath());
+  }
+
   /** The watcher thread, once a target has registered (tests). */
   synchronized Thread thread() {
     return thread;
@@ -186,6 +201,46 @@ final class Watcher {
     }
   }
 
+  /**
+   * Reads {@link Target#wantsEvents()} again and starts or stops hearing events for the target: a
+   * directory no target wants events for is no longer watched, so a writer's publishes wake no
+   * thread of its own JVM. When events start again the target is looked at once, for whatever
+   * changed while none were heard. Does nothing for a target not registered.
+   */
+  synchronized void refresh(Target target) {
+    for (Entry entry : entries) {
+      if (entry.target != target) {
+        continue;
+      }
+      boolean wanted = target.wantsEvents();
+      if (wanted == entry.events) {
+        return;
+      }
+      entry.events = wanted;
+      if (wanted) {
+        dirUsers.merge(entry.dir, 1, Integer::sum);
+        ensureWatched(entry.dir);
+        entry.pending = true;
+        if (!closed) {
+          events.wakeup();
+        }
+      } else {
+        release(entry.dir);
+      }
+      return;
+    }
+  }
+
+  /** One target fewer wants events for {@code dir}: stops watching it when none is left. */
+  private void release(Path dir) {
+    int users = dirUsers.merge(dir, -1, Integer::sum);
+    if (users <= 0) {
+      dirUsers.remove(dir);
+      watched.remove(dir);
+      events.unwatch(dir);
+    }
+  }
+
   synchronized void unregister(Target target) {
     Entry[] current = entries;
     for (int i = 0; i < current.length; i++) {
@@ -196,12 +251,7 @@ final class Watcher {
         System.arraycopy(current, i + 1, next, i, current.length - i - 1);
         entries = next;
         if (entry.events) {
-          int users = dirUsers.merge(entry.dir, -1, Integer::sum);
-          if (users <= 0) {
-            dirUsers.remove(entry.dir);
-            watched.remove(entry.dir);
-            events.unwatch(entry.dir);
-          }
+          release(entry.dir);
         }
         if (!closed) {
           events.wakeup();

@@ -96,7 +96,7 @@ final class WriterRole {
     }
     fencedBecause = null;
     fencedError = null;
-    ctx.writer = true;
+    ctx.writer(true);
     ctx.lastError = null;
     return true;
   }
@@ -170,7 +170,7 @@ final class WriterRole {
    * exception the failed operation throws.
    */
   NotWriterException stepDown(String why) {
-    ctx.writer = false;
+    ctx.writer(false);
     fencedBecause = why;
     releaseLock();
     ctx.seenCurrent = -1;
@@ -629,7 +629,7 @@ final class WriterRole {
         r.longRelease(HEARTBEAT_OFFSET, 0);
       }
     } finally {
-      ctx.writer = false;
+      ctx.writer(false);
       notifier.close();
       releaseLock();
     }

@@ -288,6 +288,36 @@ class FencingTest {
   }
 
   @Test
+  void aWriterIsNotWokenByItsOwnPublishesAndHearsEventsAgainOnceFencedOff() throws IOException {
+    Duration hour = Duration.ofHours(1);
+    try (JsonMmapFile old = JsonMmapFile.open(options(Role.WRITER).pollInterval(hour).build())) {
+      old.set("a", 1);
+      // Events in the directory would only be the writer's own publishes: nothing watches it.
+      assertThat(Watcher.instance().watches(dir)).isFalse();
+      try (JsonMmapFile standby =
+          JsonMmapFile.open(options(Role.AUTO).pollInterval(hour).build())) {
+        assertThat(Watcher.instance().watches(dir)).as("the standby reads by events").isTrue();
+        old.set("a", 2);
+        // An hour-long poll: only an event brings a version to the standby.
+        await()
+            .atMost(TAKEOVER)
+            .until(() -> Integer.valueOf(2).equals(standby.snapshot().get("a")));
+
+        Files.delete(lock());
+        await().atMost(TAKEOVER).until(() -> !old.isWriter());
+        await().atMost(TAKEOVER).until(standby::isWriter);
+        standby.set("a", 3);
+        // The fenced writer reads on, by events again.
+        await().atMost(TAKEOVER).until(() -> Integer.valueOf(3).equals(old.snapshot().get("a")));
+        assertThat(Watcher.instance().watches(dir)).isTrue();
+      }
+      // The new writer is gone; the old one, a reader now, still watches.
+      assertThat(Watcher.instance().watches(dir)).isTrue();
+    }
+    assertThat(Watcher.instance().watches(dir)).isFalse();
+  }
+
+  @Test
   void aWriterNoticesAtItsNextHeartbeatThatItsLockFileWasDeletedAndAStandbyTakesOver()
       throws IOException {
     try (JsonMmapFile old = JsonMmapFile.open(options(Role.WRITER).build());

@@ -182,6 +182,49 @@ class WatcherTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void aTargetThatStopsWantingEventsHearsNoneUntilItWantsThemAgainAndIsThenLookedAt(
+      String mechanism) throws IOException {
+    Watcher watcher = watcher(mechanism);
+    Probe writer = new Probe(Files.createFile(dir.resolve("writer.json")), HOUR_NANOS);
+    watcher.register(writer);
+    touch(writer.path);
+    await().atMost(DEADLINE).until(() -> writer.events.get() >= 1);
+
+    // Alone in its directory, a target that wants no events leaves the directory unwatched.
+    writer.wants = false;
+    watcher.refresh(writer);
+    assertThat(watcher.watches(dir)).isFalse();
+    int before = writer.events.get();
+
+    // Another file of the directory is heard; the target that wants none is not, though its
+    // event came first.
+    Probe reader = new Probe(Files.createFile(dir.resolve("reader.json")), HOUR_NANOS);
+    watcher.register(reader);
+    assertThat(watcher.watches(dir)).isTrue();
+    touch(writer.path);
+    touch(reader.path);
+    await().atMost(DEADLINE).until(() -> reader.events.get() >= 1);
+    assertThat(writer.events.get()).isEqualTo(before);
+    watcher.unregister(reader);
+    assertThat(watcher.watches(dir)).isFalse();
+
+    // Wanting events again: looked at once, for whatever changed meanwhile, then at each event.
+    writer.wants = true;
+    watcher.refresh(writer);
+    assertThat(watcher.watches(dir)).isTrue();
+    await().atMost(DEADLINE).until(() -> writer.events.get() >= before + 1);
+    int looked = writer.events.get();
+    touch(writer.path);
+    await().atMost(DEADLINE).until(() -> writer.events.get() > looked);
+    assertThat(writer.ticks.get() + reader.ticks.get()).isZero();
+
+    // Refreshing a target that is not registered changes nothing.
+    watcher.refresh(reader);
+    assertThat(watcher.watches(dir)).isTrue();
+  }
+
   @Test
   void registrationWakesTheThreadForAnEarlierTick() throws IOException {
     Watcher watcher = watcher("auto");
@@ -312,6 +355,7 @@ class WatcherTest {
     final AtomicInteger ticks = new AtomicInteger();
     volatile Error failure;
     volatile FileTime timeSeenOnEvent;
+    volatile boolean wants = true;
 
     Probe(Path path, long intervalNanos) {
       this.path = path;
@@ -330,7 +374,7 @@ class WatcherTest {
 
     @Override
     public boolean wantsEvents() {
-      return true;
+      return wants;
     }
 
     @Override
