@@ -276,8 +276,7 @@ public final class JsonMmapFile implements AutoCloseable {
     ObjectNode tree = ctx.documents.toTree(ctx.path, ctx.mapper, document);
     ctx.lock.lock();
     try {
-      writerRole.requireWriter();
-      return writerRole.publish(tree);
+      return writerRole.publishReplacing(tree);
     } finally {
       ctx.lock.unlock();
     }

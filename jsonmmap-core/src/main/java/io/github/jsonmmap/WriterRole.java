@@ -342,11 +342,31 @@ final class WriterRole {
   }
 
   /**
-   * Validates, serialises, places and commits one version (writer role held). Acknowledged only
-   * when the commit's compare-and-set of the current word succeeded and this writer still owned the
-   * slot afterwards.
+   * Publishes a document that replaces whatever the file holds (lock held): proves the writer role
+   * once, after serialising and right before writing, and takes in a version that a writer fenced
+   * off by this one committed meanwhile, as {@link #requireWriter()} does.
+   */
+  Snapshot publishReplacing(ObjectNode tree) {
+    if (!ctx.writer) {
+      throw notWriter();
+    }
+    return publish(tree, true);
+  }
+
+  /**
+   * Validates, serialises, places and commits one version computed from the version held (writer
+   * role held, {@link #requireWriter()} called under the same hold of the lock): a version that
+   * arrived meanwhile makes this writer step down rather than overwrite it.
    */
   Snapshot publish(ObjectNode tree) {
+    return publish(tree, false);
+  }
+
+  /**
+   * Validates, serialises, places and commits one version. Acknowledged only when the commit's
+   * compare-and-set of the current word succeeded and this writer still owned the slot afterwards.
+   */
+  private Snapshot publish(ObjectNode tree, boolean replacing) {
     if (currentVersion(expectedCurrent) > 0) {
       validator.accept(tree);
     }
@@ -368,6 +388,10 @@ final class WriterRole {
     }
     MappedRegion r = syncMapping();
     String problem = fenceProblem(r);
+    if (problem == null && replacing && r.longAcquire(CURRENT_OFFSET) != expectedCurrent) {
+      resync();
+      r = ctx.region;
+    }
     long current = expectedCurrent;
     if (problem == null && r.longAcquire(CURRENT_OFFSET) != current) {
       problem =
