@@ -44,6 +44,9 @@ final class FileRegion implements ReadRegion {
 
   private volatile ByteBuffer header = NOT_LOADED;
 
+  /** The largest size {@link #readableBytes()} has seen: what {@link #holds} trusts. */
+  private volatile long sizeSeen;
+
   FileRegion(Path file, FileChannel channel) {
     this.file = file;
     this.channel = channel;
@@ -61,10 +64,24 @@ final class FileRegion implements ReadRegion {
   @Override
   public long readableBytes() {
     try {
-      return channel.size();
+      long size = channel.size();
+      if (size > sizeSeen) {
+        sizeSeen = size;
+      }
+      return size;
     } catch (IOException e) {
       throw ioError("cannot read the size of the file", e);
     }
+  }
+
+  /**
+   * Asks the file for its size only when no size seen before covers {@code end}: a document read
+   * costs no {@code fstat}. A file truncated since gives a short read, reported as {@link
+   * Truncated}.
+   */
+  @Override
+  public boolean holds(long end) {
+    return end <= sizeSeen || end <= readableBytes();
   }
 
   @Override

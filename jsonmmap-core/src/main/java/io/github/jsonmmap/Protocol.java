@@ -367,7 +367,7 @@ final class Protocol {
               + " maxFileSize="
               + JsonMmapOptions.MAX_MAX_SIZE);
     }
-    if (offset + length > r.readableBytes()) {
+    if (!r.holds(offset + length)) {
       if (!stable(r, base, sequence)) {
         return null;
       }

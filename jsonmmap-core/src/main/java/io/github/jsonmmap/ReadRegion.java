@@ -17,6 +17,15 @@ interface ReadRegion {
   /** Bytes that may be read now: the mapped size, or the file's size. */
   long readableBytes();
 
+  /**
+   * Whether {@code end} bytes may be read: {@code end <= readableBytes()}, answered without asking
+   * the file again where a size seen before already covers it (files never shrink; a read past the
+   * end of a truncated file fails on its own).
+   */
+  default boolean holds(long end) {
+    return end <= readableBytes();
+  }
+
   /** A fresh load of the 8-byte header field at {@code offset}, with acquire semantics. */
   long longAcquire(int offset);
 
