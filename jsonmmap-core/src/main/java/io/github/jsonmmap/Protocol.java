@@ -53,7 +53,15 @@ final class Protocol {
    * @throws JsonMmapException with reason {@code not-ready} while the format version is still 0
    */
   static void checkHeader(Path file, ReadRegion r) {
-    if (r.readableBytes() < MIN_HEADER_LENGTH) {
+    checkHeader(file, r, r.readableBytes());
+  }
+
+  /**
+   * {@link #checkHeader(Path, ReadRegion)} for a region whose readable size the caller has just
+   * read: the poll of an idle reader asks the file for its size once, not three times.
+   */
+  static void checkHeader(Path file, ReadRegion r, long readable) {
+    if (readable < MIN_HEADER_LENGTH) {
       throw shortHeader(file, r);
     }
     long versionWord = r.longAcquire(FORMAT_VERSION_OFFSET);
@@ -100,7 +108,7 @@ final class Protocol {
     int headerLength = r.intPlain(HEADER_LENGTH_OFFSET);
     if (headerLength < MIN_HEADER_LENGTH
         || headerLength % DATA_ALIGNMENT != 0
-        || headerLength > r.readableBytes()) {
+        || headerLength > readable) {
       throw new CorruptFileException(
           file,
           "header length out of range: path="
@@ -108,7 +116,7 @@ final class Protocol {
               + " headerLength="
               + headerLength
               + " fileSize="
-              + r.readableBytes());
+              + readable);
     }
   }
 

@@ -235,8 +235,9 @@ final class ReaderRole {
         return;
       }
       knownSize = size;
-      Protocol.checkHeader(ctx.path, file);
-      long current = file.longAcquire(CURRENT_OFFSET);
+      Protocol.checkHeader(ctx.path, file, size);
+      // The header copy the check has just loaded: one read of the file per poll.
+      long current = file.longAcquireSameLoad(CURRENT_OFFSET);
       if (ctx.lastError != null || rewrittenInPlace(current)) {
         ctx.seenCurrent = -1;
       }
