@@ -24,8 +24,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * A reader instance serving HTTP traffic while the writer publishes hundreds of versions a second:
@@ -44,12 +42,21 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {
       "server.address=127.0.0.1",
       "jsonmmap.role=reader",
+      "jsonmmap.file=${" + UnderLoadTest.FILE_PROPERTY + "}",
       "jsonmmap.refresh.coalesce=" + UnderLoadTest.COALESCE_MILLIS + "ms"
     })
 @DirtiesContext
 class UnderLoadTest {
 
   static final long COALESCE_MILLIS = 50;
+
+  /**
+   * Where this run's file is, for the placeholder of {@code jsonmmap.file} above: a system property
+   * set before the context starts, because the starter opens the file while the environment is
+   * prepared, before a {@code @DynamicPropertySource} is added to it.
+   */
+  static final String FILE_PROPERTY = "jsonmmap.test.underLoad.file";
+
   private static final int PUBLISHES_PER_SECOND = 300;
   private static final int WARM_UP_VERSIONS = 900;
   private static final int VERSIONS = 3600;
@@ -60,11 +67,6 @@ class UnderLoadTest {
   @TempDir static Path dir;
 
   private static JsonMmapFile writer;
-
-  @DynamicPropertySource
-  static void sharedFile(DynamicPropertyRegistry registry) {
-    registry.add("jsonmmap.file", () -> file().toString());
-  }
 
   private static Path file() {
     return dir.resolve("load.json");
@@ -78,10 +80,12 @@ class UnderLoadTest {
                 .role(Role.WRITER)
                 .initialDocument(Map.of("greeting", Map.of("message", "v0")))
                 .build());
+    System.setProperty(FILE_PROPERTY, file().toString());
   }
 
   @AfterAll
   static void closeWriter() {
+    System.clearProperty(FILE_PROPERTY);
     writer.close();
   }
 
