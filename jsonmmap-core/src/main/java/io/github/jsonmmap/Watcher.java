@@ -184,8 +184,7 @@ final class Watcher {
     }
     Entry entry = new Entry(target);
     if (entry.events) {
-      dirUsers.merge(entry.dir, 1, Integer::sum);
-      ensureWatched(entry.dir);
+      use(entry.dir);
     }
     Entry[] next = Arrays.copyOf(entries, entries.length + 1);
     next[next.length - 1] = entry;
@@ -218,8 +217,7 @@ final class Watcher {
       }
       entry.events = wanted;
       if (wanted) {
-        dirUsers.merge(entry.dir, 1, Integer::sum);
-        ensureWatched(entry.dir);
+        use(entry.dir);
         entry.pending = true;
         if (!closed) {
           events.wakeup();
@@ -229,6 +227,12 @@ final class Watcher {
       }
       return;
     }
+  }
+
+  /** One target more wants events for {@code dir}: watches it if it is not watched yet. */
+  private void use(Path dir) {
+    dirUsers.merge(dir, 1, Integer::sum);
+    ensureWatched(dir);
   }
 
   /** One target fewer wants events for {@code dir}: stops watching it when none is left. */
