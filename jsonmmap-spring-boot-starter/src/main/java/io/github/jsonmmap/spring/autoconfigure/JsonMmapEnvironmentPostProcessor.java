@@ -1,10 +1,15 @@
 package io.github.jsonmmap.spring.autoconfigure;
 
+import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.logging.Log;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
+import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.config.ConfigDataEnvironmentPostProcessor;
@@ -12,6 +17,7 @@ import org.springframework.boot.context.event.ApplicationFailedEvent;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -47,10 +53,7 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
     if (environment.getPropertySources().contains(JsonMmapPropertySource.NAME)) {
       return;
     }
-    JsonMmapProperties properties =
-        Binder.get(environment)
-            .bind("jsonmmap", JsonMmapProperties.class)
-            .orElseGet(JsonMmapProperties::new);
+    JsonMmapProperties properties = bind(environment);
     Path path = SharedFileOptions.configuredFile(properties, environment);
     if (path == null) {
       if (properties.isEnabled()) {
@@ -60,11 +63,22 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
       }
       return;
     }
-    JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
-    SharedFileOptions.place(
-        environment.getPropertySources(),
-        SharedFileOptions.propertySource(file, properties),
-        properties.getPropertySource().getPrecedence());
+    JsonMmapFile file;
+    try {
+      file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
+    } catch (JsonMmapException e) {
+      if (application == null) {
+        throw e;
+      }
+      // A test's @DynamicPropertySource or a context customizer, applied after this, may name
+      // another file: try again once they have, before any bean definition is read. The same
+      // failure then fails the start.
+      log.debug("jsonmmap: " + path + " not opened yet (" + e.getMessage() + "); trying again");
+      application.addInitializers(
+          context -> context.addBeanFactoryPostProcessor(new DeferredInstall(context)));
+      return;
+    }
+    place(environment, properties, file);
     if (application != null) {
       // This run's use of the file ends with its context, or with its failure to start.
       AtomicBoolean released = new AtomicBoolean();
@@ -78,6 +92,61 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
               SharedFiles.release(file);
             }
           });
+    }
+  }
+
+  private static JsonMmapProperties bind(ConfigurableEnvironment environment) {
+    return Binder.get(environment)
+        .bind("jsonmmap", JsonMmapProperties.class)
+        .orElseGet(JsonMmapProperties::new);
+  }
+
+  private static void place(
+      ConfigurableEnvironment environment, JsonMmapProperties properties, JsonMmapFile file) {
+    SharedFileOptions.place(
+        environment.getPropertySources(),
+        SharedFileOptions.propertySource(file, properties),
+        properties.getPropertySource().getPrecedence());
+  }
+
+  /**
+   * The second try, when the file could not be opened from the configuration files alone: with the
+   * environment as the context's initializers and customizers left it, before the configuration
+   * classes are read (so their conditions see shared values too). Fails the start as the first try
+   * would have when it fails again; the context's end releases the file.
+   */
+  private static final class DeferredInstall implements BeanDefinitionRegistryPostProcessor {
+    private final ConfigurableApplicationContext context;
+
+    DeferredInstall(ConfigurableApplicationContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
+      ConfigurableEnvironment environment = context.getEnvironment();
+      if (environment.getPropertySources().contains(JsonMmapPropertySource.NAME)) {
+        return;
+      }
+      JsonMmapProperties properties = bind(environment);
+      Path path = SharedFileOptions.configuredFile(properties, environment);
+      if (path == null) {
+        return;
+      }
+      JsonMmapFile file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
+      if (!(registry instanceof DefaultSingletonBeanRegistry singletons)) {
+        SharedFiles.release(file);
+        throw new IllegalStateException(
+            "jsonmmap: cannot tie " + path + " to the context's life: " + registry);
+      }
+      singletons.registerDisposableBean(
+          "jsonmmap.deferredSharedFile", () -> SharedFiles.release(file));
+      place(environment, properties, file);
+    }
+
+    @Override
+    public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
+      // Everything happens before the bean definitions are read.
     }
   }
 }
