@@ -14,8 +14,14 @@ interface DirectoryEvents {
 
   /** What {@link #await} reports; called on the watcher thread. */
   interface Sink {
-    /** Something happened to the entry {@code name} of the watched directory {@code dir}. */
-    void changed(Path dir, String name);
+    /**
+     * Something happened to the entry {@code name} of the watched directory {@code dir}.
+     *
+     * @param timestampOnly whether the event reports an attribute change and nothing else (the
+     *     writer's timestamp bump); false when the entry may have been written, truncated, created,
+     *     deleted or renamed, or the source cannot tell
+     */
+    void changed(Path dir, String name, boolean timestampOnly);
 
     /** Events were lost (queue overflow): every watched file must be checked. */
     void overflow();
@@ -26,6 +32,13 @@ interface DirectoryEvents {
 
   /** A short name for logs and tests: {@code inotify}, {@code jdk} or {@code poll}. */
   String mechanism();
+
+  /**
+   * Whether every change to a watched entry other than a write through a mapping is reported, as it
+   * happens, with a timestamp change told apart from a write: then a reader hearing these events
+   * needs only a rare safety-net poll.
+   */
+  boolean precise();
 
   /**
    * Starts watching a directory.

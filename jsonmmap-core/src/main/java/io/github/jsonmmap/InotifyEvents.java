@@ -119,6 +119,11 @@ final class InotifyEvents implements DirectoryEvents {
   }
 
   @Override
+  public boolean precise() {
+    return true;
+  }
+
+  @Override
   public synchronized boolean watch(Path dir) {
     if (closed) {
       return false;
@@ -206,7 +211,7 @@ final class InotifyEvents implements DirectoryEvents {
         if (ignored) {
           sink.lost(dir);
         } else if (nameLength > 0) {
-          sink.changed(dir, name(nameStart, nameLength));
+          sink.changed(dir, name(nameStart, nameLength), (mask & MASK & ~IN_ATTRIB) == 0);
         }
       }
       if (n < BUFFER_BYTES / 2) {

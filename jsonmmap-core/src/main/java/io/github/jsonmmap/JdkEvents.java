@@ -47,6 +47,12 @@ final class JdkEvents implements DirectoryEvents {
     return "jdk";
   }
 
+  /** No: ENTRY_MODIFY stands for a write and a timestamp change alike (and macOS polls). */
+  @Override
+  public boolean precise() {
+    return false;
+  }
+
   @Override
   public synchronized boolean watch(Path dir) {
     if (keys.containsKey(dir)) {
@@ -89,7 +95,8 @@ final class JdkEvents implements DirectoryEvents {
       if (event.kind() == OVERFLOW) {
         sink.overflow();
       } else if (event.context() instanceof Path name) {
-        sink.changed(dir, name.toString());
+        // ENTRY_MODIFY stands for a write and a timestamp change alike.
+        sink.changed(dir, name.toString(), event.kind() == ENTRY_MODIFY);
       }
     }
     if (!key.reset()) {

@@ -508,8 +508,14 @@ public final class JsonMmapFile implements AutoCloseable {
     }
 
     @Override
-    public long pollIntervalNanos() {
-      return ctx.options.pollInterval().toNanos();
+    public long pollIntervalNanos(boolean eventsHeard) {
+      Duration poll = ctx.options.pollInterval();
+      if (eventsHeard && ctx.lastError == null) {
+        // The events arrive and the last read was good: the tick is only the safety net.
+        Duration safetyNet = ctx.options.eventsPollInterval();
+        return (safetyNet.compareTo(poll) > 0 ? safetyNet : poll).toNanos();
+      }
+      return poll.toNanos();
     }
 
     @Override

@@ -32,6 +32,12 @@ public final class JsonMmapOptions {
   /** Default fallback poll interval of a reader. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
+  /**
+   * Default interval of an events-mode reader's safety-net poll while its directory's events are
+   * heard and its last read was good.
+   */
+  public static final Duration DEFAULT_EVENTS_POLL_INTERVAL = Duration.ofSeconds(5);
+
   /** Default writer heartbeat interval, also how often a standby tries the lock. */
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
 
@@ -57,6 +63,7 @@ public final class JsonMmapOptions {
   private final Set<PosixFilePermission> permissions;
   private final WatchMode watchMode;
   private final Duration pollInterval;
+  private final Duration eventsPollInterval;
   private final Duration heartbeatInterval;
   private final Duration staleAfter;
   private final Duration readTimeout;
@@ -77,6 +84,7 @@ public final class JsonMmapOptions {
     this.permissions = Collections.unmodifiableSet(EnumSet.copyOf(b.permissions));
     this.watchMode = b.watchMode;
     this.pollInterval = b.pollInterval;
+    this.eventsPollInterval = b.eventsPollInterval;
     this.heartbeatInterval = b.heartbeatInterval;
     this.staleAfter = b.staleAfter;
     this.readTimeout = b.readTimeout;
@@ -139,8 +147,25 @@ public final class JsonMmapOptions {
     return watchMode;
   }
 
+  /**
+   * How often a reader looks at the file without being told to: in {@link WatchMode#POLL}, always;
+   * in {@link WatchMode#EVENTS}, while events are not heard (no event source, a directory that
+   * cannot be watched) or the last read failed.
+   */
   public Duration pollInterval() {
     return pollInterval;
+  }
+
+  /**
+   * How often an events-mode reader looks at the file while its directory's events are heard and
+   * its last read was good: the safety net for what raises no event (a version written through a
+   * mapping by a program that does not bump the file's time, a writer that died between the two).
+   * Never shorter than {@link #pollInterval()}. Events that name the file for anything but a
+   * timestamp change (it was written, truncated, created, deleted or renamed) make the reader do
+   * the poll's full check at once.
+   */
+  public Duration eventsPollInterval() {
+    return eventsPollInterval;
   }
 
   public Duration heartbeatInterval() {
@@ -238,6 +263,7 @@ public final class JsonMmapOptions {
     private Set<PosixFilePermission> permissions = DEFAULT_PERMISSIONS;
     private WatchMode watchMode = WatchMode.EVENTS;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration eventsPollInterval = DEFAULT_EVENTS_POLL_INTERVAL;
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
     private Duration staleAfter = DEFAULT_STALE_AFTER;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
@@ -287,6 +313,12 @@ public final class JsonMmapOptions {
 
     public Builder pollInterval(Duration pollInterval) {
       this.pollInterval = requireNonNull(pollInterval, "pollInterval");
+      return this;
+    }
+
+    /** See {@link JsonMmapOptions#eventsPollInterval()}. */
+    public Builder eventsPollInterval(Duration eventsPollInterval) {
+      this.eventsPollInterval = requireNonNull(eventsPollInterval, "eventsPollInterval");
       return this;
     }
 
@@ -379,6 +411,7 @@ public final class JsonMmapOptions {
                 + " (maxSize minus the header page)");
       }
       requirePositive("pollInterval", pollInterval);
+      requirePositive("eventsPollInterval", eventsPollInterval);
       requirePositive("heartbeatInterval", heartbeatInterval);
       requirePositive("staleAfter", staleAfter);
       requirePositive("readTimeout", readTimeout);

@@ -19,6 +19,11 @@ final class PollOnlyEvents implements DirectoryEvents {
   }
 
   @Override
+  public boolean precise() {
+    return false;
+  }
+
+  @Override
   public boolean watch(Path dir) {
     return true;
   }

@@ -16,9 +16,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The one watcher thread of the JVM, however many files are open. It waits for events in the
  * directories of registered files (the writer bumps a file's modification time after each publish)
- * and calls {@link Target#onEvent()} for the files they name, on that same thread; and, every poll
- * interval of each file, calls {@link Target#onTick()} regardless: the fallback for file systems
- * and platforms without events, and the time to notice a deleted or replaced file.
+ * and calls {@link Target#onEvent()} for the files they name, on that same thread, or {@link
+ * Target#onTick()} when an event says more than a timestamp changed (the file was written,
+ * truncated, created, deleted or renamed); and, every poll interval of each file, calls {@link
+ * Target#onTick()} regardless: the fallback for file systems and platforms without events, and the
+ * safety net for what raises none. The target chooses the interval, knowing whether its events are
+ * heard: a reader whose events arrive polls rarely, so an idle JVM stays idle.
  *
  * <p>On 64-bit Linux the thread reads inotify itself ({@link InotifyEvents}): one wake-up per
  * change. Elsewhere, when JNA cannot load, or with {@code -Djsonmmap.watcher=jdk}, it waits on the
@@ -46,7 +49,13 @@ final class Watcher {
   interface Target {
     Path path();
 
-    long pollIntervalNanos();
+    /**
+     * The time from one tick to the next, asked after each tick and each event.
+     *
+     * @param eventsHeard whether events for the file's directory reach the watcher now, from a
+     *     source that tells a write from a timestamp change ({@link DirectoryEvents#precise()})
+     */
+    long pollIntervalNanos(boolean eventsHeard);
 
     /**
      * Whether the file's directory events should wake the watcher for it. Read at registration and
@@ -58,7 +67,10 @@ final class Watcher {
     /** Something happened in the file's directory that names it: look now. */
     void onEvent();
 
-    /** The poll interval elapsed: look now, and check the file is still the one mapped. */
+    /**
+     * The poll interval elapsed, or an event said more than a timestamp changed: look now, and
+     * check the file is still the one mapped.
+     */
     void onTick();
   }
 
@@ -67,7 +79,6 @@ final class Watcher {
     final Target target;
     final Path dir;
     final String name;
-    final long intervalNanos;
 
     /** Whether events wake this target now: changed under the watcher's lock by refresh. */
     volatile boolean events;
@@ -81,14 +92,16 @@ final class Watcher {
      */
     volatile boolean pending;
 
+    /** With {@link #pending}: an event said more than a timestamp changed (watcher thread only). */
+    boolean pendingFull;
+
     Entry(Target target) {
       this.target = target;
       Path absolute = target.path().toAbsolutePath();
       this.dir = absolute.getParent();
       this.name = String.valueOf(absolute.getFileName());
       this.events = target.wantsEvents();
-      this.intervalNanos = target.pollIntervalNanos();
-      this.due = System.nanoTime() + intervalNanos;
+      this.due = System.nanoTime() + target.pollIntervalNanos(false);
     }
   }
 
@@ -357,7 +370,7 @@ final class Watcher {
           ensureWatched(entry.dir);
         }
         safely(entry.target, false);
-        entry.due = System.nanoTime() + entry.intervalNanos;
+        entry.due = System.nanoTime() + entry.target.pollIntervalNanos(heard(entry));
       }
       if (next == Long.MAX_VALUE || entry.due - next < 0) {
         next = entry.due;
@@ -370,8 +383,25 @@ final class Watcher {
     for (Entry entry : entries) {
       if (entry.pending) {
         entry.pending = false;
-        safely(entry.target, true);
+        boolean full = entry.pendingFull;
+        entry.pendingFull = false;
+        safely(entry.target, !full);
+        // What the event showed may call for an earlier look (a failed read polls at its interval).
+        long due = System.nanoTime() + entry.target.pollIntervalNanos(heard(entry));
+        if (due - entry.due < 0) {
+          entry.due = due;
+        }
       }
+    }
+  }
+
+  /** Whether precise events for the entry's file reach the thread now. */
+  private boolean heard(Entry entry) {
+    if (!entry.events || !events.precise()) {
+      return false;
+    }
+    synchronized (this) {
+      return watched.contains(entry.dir);
     }
   }
 
@@ -394,10 +424,11 @@ final class Watcher {
   /** Marks the targets that events name; watcher thread only. */
   private final class Sink implements DirectoryEvents.Sink {
     @Override
-    public void changed(Path dir, String name) {
+    public void changed(Path dir, String name, boolean timestampOnly) {
       for (Entry entry : entries) {
         if (entry.events && entry.name.equals(name) && entry.dir.equals(dir)) {
           entry.pending = true;
+          entry.pendingFull |= !timestampOnly;
         }
       }
     }
@@ -405,7 +436,10 @@ final class Watcher {
     @Override
     public void overflow() {
       for (Entry entry : entries) {
-        entry.pending |= entry.events;
+        if (entry.events) {
+          entry.pending = true;
+          entry.pendingFull = true;
+        }
       }
     }
 
@@ -417,6 +451,7 @@ final class Watcher {
       for (Entry entry : entries) {
         if (entry.events && entry.dir.equals(dir)) {
           entry.pending = true;
+          entry.pendingFull = true;
         }
       }
     }

@@ -359,10 +359,24 @@ final class Children {
         for (long n = 0; !java.nio.file.Files.exists(stop) && System.nanoTime() < end; n++) {
           if (!member.isWriter()) {
             if (writing) {
-              // Fenced off by the heartbeat's check, before a publish found out.
+              // Fenced off by the heartbeat's check, before a publish found out. A standby that
+              // has since read the new writer's version reports no error any more: a publish
+              // then says why it is not the writer (fenced="...").
               fenced++;
-              OUT.println(
-                  "fenced " + member.lastError().map(Throwable::getMessage).orElse("(no error)"));
+              String why = member.lastError().map(Throwable::getMessage).orElse(null);
+              if (why == null) {
+                try {
+                  Snapshot s = member.publish(Map.of("by", tag, "n", n));
+                  OUT.println("fenced (no error, and the writer again)");
+                  OUT.println("writer");
+                  OUT.println("acked " + s.version() + " " + crc(s.bytes()));
+                  acked++;
+                  continue;
+                } catch (NotWriterException e) {
+                  why = e.getMessage();
+                }
+              }
+              OUT.println("fenced " + why);
             }
             writing = false;
             Thread.onSpinWait();

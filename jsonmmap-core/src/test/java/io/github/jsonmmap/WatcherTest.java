@@ -12,6 +12,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -225,6 +227,86 @@ class WatcherTest {
     assertThat(watcher.watches(dir)).isTrue();
   }
 
+  /**
+   * A timestamp change is the writer's bump after a publish: the cheap look. Anything else that
+   * names the file (written, renamed over, deleted) gets the full look at once, whatever the poll.
+   * The JDK reports a write and a timestamp change alike as ENTRY_MODIFY: the cheap look for both.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void aTimestampChangeIsLookedAtCheaplyAndAnythingElseInFull(String mechanism) throws IOException {
+    Watcher watcher = watcher(mechanism);
+    Probe probe = new Probe(Files.createFile(dir.resolve("f.json")), HOUR_NANOS);
+    watcher.register(probe);
+    touch(probe.path);
+    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+    assertThat(probe.ticks.get()).isZero();
+
+    Files.writeString(probe.path, "written", StandardOpenOption.APPEND);
+    if (mechanism.equals("jdk")) {
+      await().atMost(DEADLINE).until(() -> probe.events.get() >= 2);
+    } else {
+      await().atMost(DEADLINE).until(() -> probe.ticks.get() >= 1);
+    }
+    int ticks = probe.ticks.get();
+
+    Path other = Files.writeString(dir.resolve("other.tmp"), "renamed over");
+    Files.move(other, probe.path, StandardCopyOption.REPLACE_EXISTING);
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() > ticks);
+    int renamed = probe.ticks.get();
+
+    Files.delete(probe.path);
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() > renamed);
+  }
+
+  /**
+   * The interval is asked after every tick knowing whether precise events (inotify) are heard: a
+   * target that hears them may wait long; one that wants none, or that waits on the JDK's
+   * WatchService, is told they are not heard.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void theIntervalIsAskedKnowingWhetherPreciseEventsAreHeard(String mechanism) throws IOException {
+    Watcher watcher = watcher(mechanism);
+    long fast = TimeUnit.MILLISECONDS.toNanos(5);
+    Probe hearing = new Probe(Files.createFile(dir.resolve("hearing.json")), fast);
+    hearing.heardIntervalNanos = HOUR_NANOS;
+    Probe deaf = new Probe(Files.createFile(dir.resolve("deaf.json")), fast);
+    deaf.heardIntervalNanos = HOUR_NANOS;
+    deaf.wants = false;
+    watcher.register(hearing);
+    watcher.register(deaf);
+
+    await().atMost(DEADLINE).until(() -> deaf.ticks.get() >= 20);
+    assertThat(deaf.askedHeard.get()).isZero();
+    if (mechanism.equals("jdk")) {
+      assertThat(hearing.askedHeard.get()).isZero();
+      await().atMost(DEADLINE).until(() -> hearing.ticks.get() >= 20);
+    } else {
+      // The first tick came at the registration's interval; the next is an hour away.
+      assertThat(hearing.askedHeard.get()).isPositive();
+      assertThat(hearing.ticks.get()).isEqualTo(1);
+    }
+  }
+
+  /**
+   * What an event shows can call for an earlier tick (a reader whose read failed polls at its short
+   * interval again): the interval is asked after the event and a nearer tick is kept.
+   */
+  @Test
+  void anEventThatShortensTheIntervalBringsTheNextTickForward() throws IOException {
+    Watcher watcher = watcher("auto");
+    Probe probe = new Probe(Files.createFile(dir.resolve("f.json")), HOUR_NANOS);
+    watcher.register(probe);
+    touch(probe.path);
+    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+    assertThat(probe.ticks.get()).isZero();
+
+    probe.heardIntervalNanos = TimeUnit.MILLISECONDS.toNanos(5);
+    touch(probe.path);
+    await().atMost(DEADLINE).until(() -> probe.ticks.get() >= 3);
+  }
+
   @Test
   void registrationWakesTheThreadForAnEarlierTick() throws IOException {
     Watcher watcher = watcher("auto");
@@ -327,7 +409,7 @@ class WatcherTest {
     }
 
     @Override
-    public long pollIntervalNanos() {
+    public long pollIntervalNanos(boolean eventsHeard) {
       return HOUR_NANOS;
     }
 
@@ -356,10 +438,16 @@ class WatcherTest {
     volatile Error failure;
     volatile FileTime timeSeenOnEvent;
     volatile boolean wants = true;
+    final AtomicInteger askedHeard = new AtomicInteger();
+    final AtomicInteger askedUnheard = new AtomicInteger();
+
+    /** The interval while precise events are heard; the same as the other unless set. */
+    volatile long heardIntervalNanos;
 
     Probe(Path path, long intervalNanos) {
       this.path = path;
       this.intervalNanos = intervalNanos;
+      this.heardIntervalNanos = intervalNanos;
     }
 
     @Override
@@ -368,8 +456,9 @@ class WatcherTest {
     }
 
     @Override
-    public long pollIntervalNanos() {
-      return intervalNanos;
+    public long pollIntervalNanos(boolean eventsHeard) {
+      (eventsHeard ? askedHeard : askedUnheard).incrementAndGet();
+      return eventsHeard ? heardIntervalNanos : intervalNanos;
     }
 
     @Override

@@ -60,8 +60,19 @@ public class JsonMmapProperties {
   /** How a reader learns of a new version: events (with a fallback poll), poll, or spin. */
   private WatchMode watchMode = WatchMode.EVENTS;
 
-  /** Fallback poll interval of a reader. */
+  /**
+   * How often a reader looks at the file unprompted: always in poll mode; in events mode while no
+   * precise events are heard (no inotify, a directory that cannot be watched) or its last read
+   * failed.
+   */
   private Duration pollInterval = JsonMmapOptions.DEFAULT_POLL_INTERVAL;
+
+  /**
+   * Safety-net poll of an events-mode reader while inotify events are heard and its last read was
+   * good (never shorter than poll-interval); anything but the writer's timestamp bump is looked at
+   * at once from its event.
+   */
+  private Duration eventsPollInterval = JsonMmapOptions.DEFAULT_EVENTS_POLL_INTERVAL;
 
   /** Writer heartbeat interval; also how often a standby tries to become the writer. */
   private Duration heartbeatInterval = JsonMmapOptions.DEFAULT_HEARTBEAT_INTERVAL;
@@ -190,6 +201,14 @@ public class JsonMmapProperties {
 
   public void setPollInterval(Duration pollInterval) {
     this.pollInterval = pollInterval;
+  }
+
+  public Duration getEventsPollInterval() {
+    return eventsPollInterval;
+  }
+
+  public void setEventsPollInterval(Duration eventsPollInterval) {
+    this.eventsPollInterval = eventsPollInterval;
   }
 
   public Duration getHeartbeatInterval() {

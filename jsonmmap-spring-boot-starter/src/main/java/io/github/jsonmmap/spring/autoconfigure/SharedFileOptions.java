@@ -47,6 +47,7 @@ final class SharedFileOptions {
               .permissions(properties.getPermissions())
               .watchMode(properties.getWatchMode())
               .pollInterval(properties.getPollInterval())
+              .eventsPollInterval(properties.getEventsPollInterval())
               .heartbeatInterval(properties.getHeartbeatInterval())
               .staleAfter(properties.getStaleAfter())
               .strictModes(properties.isStrictModes())

@@ -69,6 +69,8 @@ class PropertyTableTest {
         .isEqualTo(JsonMmapOptions.DEFAULT_MAX_SIZE);
     assertThat(duration(defaults.get("jsonmmap.poll-interval")))
         .isEqualTo(JsonMmapOptions.DEFAULT_POLL_INTERVAL);
+    assertThat(duration(defaults.get("jsonmmap.events-poll-interval")))
+        .isEqualTo(JsonMmapOptions.DEFAULT_EVENTS_POLL_INTERVAL);
     assertThat(duration(defaults.get("jsonmmap.heartbeat-interval")))
         .isEqualTo(JsonMmapOptions.DEFAULT_HEARTBEAT_INTERVAL);
     assertThat(duration(defaults.get("jsonmmap.stale-after")))

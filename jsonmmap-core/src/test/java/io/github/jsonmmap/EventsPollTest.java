@@ -1,0 +1,140 @@
+package io.github.jsonmmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An events-mode reader that hears inotify polls only as a safety net ({@code eventsPollInterval},
+ * an hour here, so nothing below can come from it): every change other than the writer's timestamp
+ * bump gets the poll's full look at once from its event, and a read that failed is retried at the
+ * short {@code pollInterval} until it succeeds, though no event announces the repair.
+ */
+class EventsPollTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void inotify() {
+    Assumptions.assumeTrue(
+        Watcher.instance().mechanism().equals("inotify"),
+        "the safety net stretches only where inotify is read directly");
+  }
+
+  private Path file() {
+    return dir.resolve("config.json");
+  }
+
+  private JsonMmapFile reader(Duration pollInterval) {
+    return JsonMmapFile.open(
+        JsonMmapOptions.builder(file())
+            .role(Role.READER)
+            .watchMode(WatchMode.EVENTS)
+            .pollInterval(pollInterval)
+            .eventsPollInterval(Duration.ofHours(1))
+            .build());
+  }
+
+  private void publish(Map<String, ?> document) {
+    try (JsonMmapFile writer = JsonMmapFile.open(file(), Role.WRITER)) {
+      writer.publish(document);
+    }
+  }
+
+  @Test
+  void theSafetyNetIsNeverShorterThanThePollIntervalAndMustBePositive() {
+    assertThat(JsonMmapOptions.builder(file()).build().eventsPollInterval())
+        .isEqualTo(JsonMmapOptions.DEFAULT_EVENTS_POLL_INTERVAL);
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> JsonMmapOptions.builder(file()).eventsPollInterval(Duration.ZERO).build())
+        .withMessageContaining("eventsPollInterval");
+  }
+
+  @Test
+  void aSlotRewrittenInPlaceWithAWriteIsFoundAtOnce() {
+    publish(Map.of("who", "a"));
+    try (JsonMmapFile reader = reader(Duration.ofHours(1))) {
+      long version = reader.snapshot().version();
+      byte[] document = "{\"who\":\"b\"}".getBytes(StandardCharsets.UTF_8);
+      int slot = FileSurgery.currentSlot(file());
+      long sequence =
+          FileSurgery.readLong(
+              file(), FileSurgery.slotField(slot, FileLayout.SLOT_SEQUENCE_OFFSET));
+      FileSurgery.putLong(
+          file(), FileSurgery.slotField(slot, FileLayout.SLOT_SEQUENCE_OFFSET), sequence + 1);
+      FileSurgery.replaceCurrentDocument(file(), document, FileSurgery.crc32(document));
+      FileSurgery.putLong(
+          file(), FileSurgery.slotField(slot, FileLayout.SLOT_SEQUENCE_OFFSET), sequence + 2);
+
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(reader.snapshot().get("who")).isEqualTo("b"));
+      assertThat(reader.lastError()).map(JsonMmapException::reason).contains("diverged");
+      assertThat(reader.snapshot().version()).isEqualTo(version);
+    }
+  }
+
+  @Test
+  void aDeletedFileIsReportedAtOnceAndTheLastGoodVersionStaysServed() throws Exception {
+    publish(Map.of("who", "a"));
+    try (JsonMmapFile reader = reader(Duration.ofHours(1))) {
+      Files.delete(file());
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(reader.lastError())
+                      .get()
+                      .isInstanceOf(FileMissingException.class)
+                      .extracting(Throwable::getMessage)
+                      .asString()
+                      .contains(file().toString()));
+      assertThat(reader.snapshot().get("who")).isEqualTo("a");
+
+      publish(Map.of("who", "again"));
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(reader.snapshot().get("who")).isEqualTo("again"));
+      assertThat(reader.lastError()).isEmpty();
+    }
+  }
+
+  @Test
+  void aFailedReadIsRetriedAtThePollIntervalThoughNoEventAnnouncesTheRepair() {
+    publish(Map.of("who", "a"));
+    try (JsonMmapFile reader = reader(Duration.ofMillis(20))) {
+      byte[] document = "{\"who\":\"b\"}".getBytes(StandardCharsets.UTF_8);
+      int good = FileSurgery.crc32(document);
+      long version = FileSurgery.commitNextVersion(file(), document, good ^ 1);
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(reader.lastError())
+                      .get()
+                      .isInstanceOf(ChecksumMismatchException.class));
+      assertThat(reader.snapshot().get("who")).isEqualTo("a");
+
+      // The right checksum, stored through a mapping: no event, only the short poll can see it.
+      int slot = FileSurgery.currentSlot(file());
+      FileSurgery.putIntThroughMapping(
+          file(), FileSurgery.slotField(slot, FileLayout.SLOT_CHECKSUM_OFFSET), good);
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(reader.snapshot().version()).isEqualTo(version));
+      assertThat(reader.snapshot().get("who")).isEqualTo("b");
+      assertThat(reader.lastError()).isEmpty();
+    }
+  }
+}
