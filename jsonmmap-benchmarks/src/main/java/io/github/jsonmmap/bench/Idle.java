@@ -63,10 +63,16 @@ final class Idle {
     try (JsonMmapFile writer = JsonMmapFile.open(JsonMmapOptions.of(mmap, Role.WRITER))) {
       writer.publish(BenchDocs.root(0, 0, BenchDocs.items(1024)));
       start(children, "BASELINE|-", Peer.BASELINE, "-", dir, 0);
-      start(children, "EVENTS|fallback poll 1s (default)", Peer.EVENTS, mmap.toString(), dir, 0);
       start(
           children,
-          "EVENTS_JDK|fallback poll 1s (default)",
+          "EVENTS|safety-net poll 5s while heard (default)",
+          Peer.EVENTS,
+          mmap.toString(),
+          dir,
+          0);
+      start(
+          children,
+          "EVENTS_JDK|fallback poll 1s (default: no precise events)",
           Peer.EVENTS_JDK,
           mmap.toString(),
           dir,
