@@ -65,6 +65,15 @@ final class Documents {
           .build();
 
   private final JsonMapper parser;
+
+  /**
+   * The same parser without Jackson's duplicate-name detection, for bytes that {@link #check} has
+   * accepted (it finds duplicates itself, with one reusable name table per nesting level where
+   * Jackson allocates a {@code HashSet} per object: two thirds of what a check allocated) and for
+   * {@link #check} itself.
+   */
+  private final JsonMapper checked;
+
   private final StreamReadConstraints constraints;
 
   /**
@@ -79,20 +88,24 @@ final class Documents {
             .maxNestingDepth(maxNestingDepth)
             .maxDocumentLength(maxDocumentLength)
             .build();
+    this.parser = mapper(maxNestingDepth, true);
+    this.checked = mapper(maxNestingDepth, false);
+  }
+
+  private JsonMapper mapper(int maxNestingDepth, boolean duplicateDetection) {
     JsonFactory factory =
         JsonFactory.builder()
             .streamReadConstraints(constraints)
             .streamWriteConstraints(
                 StreamWriteConstraints.builder().maxNestingDepth(maxNestingDepth).build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, duplicateDetection)
             .build();
-    this.parser =
-        JsonMapper.builder(factory)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
+    return JsonMapper.builder(factory)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+        .build();
   }
 
   JsonMapper mapper() {
@@ -156,7 +169,7 @@ final class Documents {
   Shape check(Path file, byte[] bytes) {
     checkEncoding(file, bytes);
     Scan scan = new Scan(file, bytes);
-    try (JsonParser p = parser.createParser(bytes)) {
+    try (JsonParser p = checked.createParser(bytes)) {
       scan.document(p);
     } catch (JacksonException e) {
       throw notJson(file, bytes, describe(e));
@@ -170,7 +183,7 @@ final class Documents {
   /** Parses a document that {@link #check} accepted into its tree. */
   ObjectNode parseValid(Path file, byte[] bytes) {
     try {
-      return requireObject(file, parser.readTree(bytes));
+      return requireObject(file, checked.readTree(bytes));
     } catch (JacksonException e) {
       throw notJson(file, bytes, describe(e));
     }
@@ -214,6 +227,12 @@ final class Documents {
     private boolean[] arrays = new boolean[16];
     private int[] children = new int[16];
     private String[] names = new String[16];
+
+    /**
+     * Per open object: the names it has so far (see {@link Names}); levels made when first used.
+     */
+    private Names[] seen = new Names[16];
+
     private int depth;
 
     /** The flattened key length of the value after the last property name. */
@@ -240,6 +259,10 @@ final class Documents {
           case PROPERTY_NAME -> {
             String name = p.currentName();
             int d = depth - 1;
+            if (!seen[d].add(name)) {
+              throw notJson(
+                  file, bytes, "Duplicate Object property" + where(p.currentTokenLocation()));
+            }
             names[d] = name;
             children[d]++;
             pending = (d == 0 ? 0 : keyLengths[d] + 1) + name(name);
@@ -248,6 +271,9 @@ final class Documents {
           case START_ARRAY -> push(valueKeyLength(), true);
           case END_OBJECT, END_ARRAY -> {
             depth--;
+            if (!arrays[depth]) {
+              seen[depth].clear();
+            }
             if (children[depth] == 0 && depth > 0) {
               key(keyLengths[depth]);
             }
@@ -299,6 +325,10 @@ final class Documents {
         arrays = java.util.Arrays.copyOf(arrays, n);
         children = java.util.Arrays.copyOf(children, n);
         names = java.util.Arrays.copyOf(names, n);
+        seen = java.util.Arrays.copyOf(seen, n);
+      }
+      if (!array && seen[depth] == null) {
+        seen[depth] = new Names();
       }
       keyLengths[depth] = keyLength;
       arrays[depth] = array;
@@ -508,6 +538,116 @@ final class Documents {
               + e.problem);
     }
     return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
+  }
+
+  /**
+   * The property names of one open object, to find a duplicate: a list scanned linearly while
+   * short, with an open-addressing table beside it once longer; emptied for the next object at the
+   * same level in time proportional to what it held. Allocates only to grow. Names whose hash codes
+   * collide on purpose (they are easy to make) would make the table quadratic: a probe longer than
+   * {@link #MAX_PROBES} moves the object to a {@code HashSet}, which keeps colliding strings in a
+   * balanced tree.
+   */
+  static final class Names {
+    private static final int LINEAR = 8;
+    private static final int MAX_PROBES = 64;
+
+    /** What {@link #insert} did. */
+    private static final int ADDED = 0;
+
+    private static final int DUPLICATE = 1;
+    private static final int TOO_LONG = 2;
+
+    private String[] list = new String[LINEAR];
+
+    /** Set once a probe ran too long, for the rest of the object. */
+    private java.util.HashSet<String> collided;
+
+    /** Open addressing, at most half full; indexes {@link #list} once it holds {@link #LINEAR}. */
+    private String[] table;
+
+    private boolean indexed;
+    private int size;
+
+    /** Adds {@code name}; false when the object already has it. */
+    boolean add(String name) {
+      if (collided != null) {
+        return collided.add(name);
+      }
+      if (size < LINEAR) {
+        for (int i = 0; i < size; i++) {
+          if (name.equals(list[i])) {
+            return false;
+          }
+        }
+      } else {
+        int inserted = (!indexed || size >= table.length / 2) && !index() ? TOO_LONG : ADDED;
+        if (inserted == ADDED) {
+          inserted = insert(table, name);
+        }
+        if (inserted == DUPLICATE) {
+          return false;
+        }
+        if (inserted == TOO_LONG) {
+          collided = new java.util.HashSet<>(java.util.Arrays.asList(list).subList(0, size));
+          return collided.add(name);
+        }
+      }
+      if (size == list.length) {
+        list = java.util.Arrays.copyOf(list, size * 2);
+      }
+      list[size++] = name;
+      return true;
+    }
+
+    /**
+     * Puts every name held into a table four times their number (an empty one is reused); false
+     * when a probe ran too long.
+     */
+    private boolean index() {
+      int capacity = Integer.highestOneBit(size) * 4;
+      if (indexed || table == null || table.length != capacity) {
+        table = new String[capacity];
+      }
+      indexed = true;
+      for (int i = 0; i < size; i++) {
+        if (insert(table, list[i]) == TOO_LONG) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Puts {@code name} in {@code table}, unless it is there or the probe runs too long. */
+    private static int insert(String[] table, String name) {
+      int mask = table.length - 1;
+      int h = name.hashCode();
+      int i = (h ^ (h >>> 16)) & mask;
+      for (int probes = 0; probes < MAX_PROBES; probes++, i = (i + 1) & mask) {
+        String held = table[i];
+        if (held == null) {
+          table[i] = name;
+          return ADDED;
+        }
+        if (held.equals(name)) {
+          return DUPLICATE;
+        }
+      }
+      return TOO_LONG;
+    }
+
+    /** Empties this for the next object, in time proportional to what the last one held. */
+    void clear() {
+      collided = null;
+      if (indexed) {
+        // Sized for this object (at most four slots a name; a larger one left by an earlier
+        // object is never reused): the fill costs what its inserts cost.
+        java.util.Arrays.fill(table, null);
+        indexed = false;
+      }
+      java.util.Arrays.fill(list, 0, size, null);
+      size = 0;
+    }
   }
 
   /** A value that breaks a rule, on its way up to the root collecting its key path. */
@@ -913,7 +1053,7 @@ final class Documents {
    * near the start costs little whatever the size of the document.
    */
   Found lookup(Path file, byte[] bytes, String key) {
-    try (JsonParser p = parser.createParser(bytes)) {
+    try (JsonParser p = checked.createParser(bytes)) {
       Object value = navigate(p, key);
       return new Found(value, p.currentLocation().getByteOffset());
     } catch (JacksonException e) {

@@ -2,10 +2,12 @@ package io.github.jsonmmap;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -392,6 +394,106 @@ class BoundedDocumentTest {
       }
     }
     assertThat(accepted).as("some documents are valid").isGreaterThan(1000);
+  }
+
+  /**
+   * The streaming check finds duplicate names itself (a list while an object is small, a table once
+   * it is not, reused level by level): in objects of every size, wherever the duplicate sits, and
+   * nested; the same names in sibling objects and after a large object at the same level are no
+   * duplicates. The tree parse, with Jackson's own detection, agrees on every document.
+   */
+  @Test
+  void duplicateNamesAreFoundInObjectsOfEverySizeAndOnlyWithinOneObject() {
+    Documents documents = new Documents(8, 1 << 20);
+    Random r = new Random(29);
+    int refused = 0;
+    for (int round = 0; round < 3_000; round++) {
+      int names = 1 + r.nextInt(r.nextBoolean() ? 12 : 200);
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < names; i++) {
+        keys.add("k" + i);
+      }
+      boolean duplicate = names > 1 && r.nextBoolean();
+      if (duplicate) {
+        int copy = 1 + r.nextInt(names - 1);
+        keys.set(copy, keys.get(r.nextInt(copy)));
+        // A name twice at any position: the copy may come before or after the original.
+        Collections.shuffle(keys, r);
+      }
+      StringBuilder object = new StringBuilder("{");
+      for (int i = 0; i < keys.size(); i++) {
+        object.append(i == 0 ? "" : ",").append('"').append(keys.get(i)).append("\":").append(i);
+      }
+      object.append('}');
+      // Siblings first (a large one, then small ones with the same names), then the object itself,
+      // at the root or nested.
+      String siblings =
+          "\"big\":" + bigObject(r.nextInt(300)) + ",\"small\":[{\"k0\":1,\"k1\":2},{\"k1\":1}]";
+      String text =
+          r.nextBoolean() ? "{" + siblings + ",\"o\":{\"p\":" + object + "}}" : object.toString();
+      byte[] bytes = text.getBytes(UTF_8);
+      Throwable byTree = catchThrowable(() -> documents.parseChecked(file(), bytes));
+      Throwable byStream = catchThrowable(() -> documents.check(file(), bytes));
+      assertThat(byTree == null).as(text).isEqualTo(!duplicate);
+      assertThat(byStream == null).as(text).isEqualTo(!duplicate);
+      if (duplicate) {
+        refused++;
+        assertThat(byStream)
+            .isInstanceOf(InvalidDocumentException.class)
+            .hasMessageContaining("not valid JSON")
+            .hasMessageContaining("Duplicate")
+            .hasMessageContaining("line=1");
+      }
+    }
+    assertThat(refused).isGreaterThan(1000);
+  }
+
+  /**
+   * Names made to share one hash code (two-character blocks "Aa" and "BB" hash alike, so the 2^n
+   * names of n blocks all collide) cost no more than others: past a short probe the object's names
+   * move to a set that keeps colliding strings in a balanced tree. A duplicate among them is still
+   * found.
+   */
+  @Test
+  void namesThatShareAHashCodeAreCheckedInBoundedTimeAndTheirDuplicateIsFound() {
+    int blocks = 17;
+    StringBuilder text = new StringBuilder("{");
+    List<String> names = new ArrayList<>();
+    for (int bits = 0; bits < 1 << blocks; bits++) {
+      StringBuilder name = new StringBuilder();
+      for (int b = 0; b < blocks; b++) {
+        name.append((bits >> b & 1) == 0 ? "Aa" : "BB");
+      }
+      names.add(name.toString());
+    }
+    assertThat(names.stream().map(String::hashCode).distinct()).hasSize(1);
+    for (int i = 0; i < names.size(); i++) {
+      text.append(i == 0 ? "" : ",").append('"').append(names.get(i)).append("\":").append(i);
+    }
+    Documents documents = new Documents(8, 16L << 20);
+    byte[] valid = text.append('}').toString().getBytes(UTF_8);
+    byte[] duplicated =
+        (text.substring(0, text.length() - 1) + ",\"" + names.get(names.size() / 2) + "\":0}")
+            .getBytes(UTF_8);
+    // 131,072 colliding names: a table probed linearly would take minutes (past the class's
+    // timeout); this takes milliseconds.
+    assertThat(documents.check(file(), valid).keys()).isEqualTo(names.size());
+    assertThatThrownBy(() -> documents.check(file(), duplicated))
+        .isInstanceOf(InvalidDocumentException.class)
+        .hasMessageContaining("Duplicate");
+  }
+
+  private static String bigObject(int names) {
+    StringBuilder b = new StringBuilder("{");
+    for (int i = 0; i < names; i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("\"k")
+          .append(i)
+          .append("\":{\"k")
+          .append(i)
+          .append("\":0}");
+    }
+    return b.append('}').toString();
   }
 
   @Test
