@@ -58,7 +58,10 @@ final class WatchCommand implements Callable<Integer>, FileCommand {
       names = "--poll-interval",
       paramLabel = "DURATION",
       converter = Converters.Time.class,
-      description = "Poll interval of the events and poll modes (default: 1s).")
+      description =
+          "Poll interval of the events and poll modes (default: 1s). In events mode, while"
+              + " inotify events are heard and reads succeed, the poll is a safety net run every"
+              + " 5s or this, whichever is longer.")
   Duration pollInterval = JsonMmapOptions.DEFAULT_POLL_INTERVAL;
 
   @Option(
