@@ -95,7 +95,8 @@ final class JdkEvents implements DirectoryEvents {
       if (event.kind() == OVERFLOW) {
         sink.overflow();
       } else if (event.context() instanceof Path name) {
-        // ENTRY_MODIFY stands for a write and a timestamp change alike.
+        // ENTRY_MODIFY stands for a write and a timestamp change alike: it gets the cheap look, a
+        // creation or deletion the full one (and this source keeps the short poll: not precise).
         sink.changed(dir, name.toString(), event.kind() == ENTRY_MODIFY);
       }
     }

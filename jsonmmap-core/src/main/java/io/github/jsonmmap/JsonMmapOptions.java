@@ -33,8 +33,8 @@ public final class JsonMmapOptions {
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
   /**
-   * Default interval of an events-mode reader's safety-net poll while its directory's events are
-   * heard and its last read was good.
+   * Default interval of an events-mode reader's safety-net poll while inotify events for its
+   * directory are heard and its last read was good.
    */
   public static final Duration DEFAULT_EVENTS_POLL_INTERVAL = Duration.ofSeconds(5);
 
@@ -149,20 +149,20 @@ public final class JsonMmapOptions {
 
   /**
    * How often a reader looks at the file without being told to: in {@link WatchMode#POLL}, always;
-   * in {@link WatchMode#EVENTS}, while events are not heard (no event source, a directory that
-   * cannot be watched) or the last read failed.
+   * in {@link WatchMode#EVENTS}, while no inotify events are heard (the JDK WatchService fallback,
+   * no event source at all, a directory that cannot be watched) or the last read failed.
    */
   public Duration pollInterval() {
     return pollInterval;
   }
 
   /**
-   * How often an events-mode reader looks at the file while its directory's events are heard and
-   * its last read was good: the safety net for what raises no event (a version written through a
-   * mapping by a program that does not bump the file's time, a writer that died between the two).
-   * Never shorter than {@link #pollInterval()}. Events that name the file for anything but a
-   * timestamp change (it was written, truncated, created, deleted or renamed) make the reader do
-   * the poll's full check at once.
+   * How often an events-mode reader looks at the file while inotify events for its directory are
+   * heard and its last read was good: the safety net for what raises no event (a version written
+   * through a mapping by a program that does not bump the file's time, a writer that died between
+   * the two). Never shorter than {@link #pollInterval()}. Events that name the file for anything
+   * but a timestamp change (it was written, truncated, created, deleted or renamed) make the reader
+   * do the poll's full check at once.
    */
   public Duration eventsPollInterval() {
     return eventsPollInterval;
