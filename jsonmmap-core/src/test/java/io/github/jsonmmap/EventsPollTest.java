@@ -67,15 +67,9 @@ class EventsPollTest {
     try (JsonMmapFile reader = reader(Duration.ofHours(1))) {
       long version = reader.snapshot().version();
       byte[] document = "{\"who\":\"b\"}".getBytes(StandardCharsets.UTF_8);
-      int slot = FileSurgery.currentSlot(file());
-      long sequence =
-          FileSurgery.readLong(
-              file(), FileSurgery.slotField(slot, FileLayout.SLOT_SEQUENCE_OFFSET));
-      FileSurgery.putLong(
-          file(), FileSurgery.slotField(slot, FileLayout.SLOT_SEQUENCE_OFFSET), sequence + 1);
-      FileSurgery.replaceCurrentDocument(file(), document, FileSurgery.crc32(document));
-      FileSurgery.putLong(
-          file(), FileSurgery.slotField(slot, FileLayout.SLOT_SEQUENCE_OFFSET), sequence + 2);
+      // The current slot written again under the same version, through write(2).
+      FileSurgery.commit(
+          file(), FileSurgery.currentSlot(file()), version, document, FileSurgery.crc32(document));
 
       await()
           .atMost(WAIT)

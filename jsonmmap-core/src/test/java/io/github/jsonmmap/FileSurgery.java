@@ -133,16 +133,25 @@ final class FileSurgery {
 
   /**
    * Commits {@code document} as the next version the way a writer would (FORMAT.md): into the slot
-   * that does not hold the current version, past the bytes of both slots, with the sequence left
-   * even, and then flips the current word to it. Stores {@code checksum} as the slot's CRC, right
-   * or wrong.
+   * that does not hold the current version, and then flips the current word to it. Stores {@code
+   * checksum} as the slot's CRC, right or wrong.
    *
    * @return the version committed
    */
   static long commitNextVersion(Path file, byte[] document, int checksum) {
     long current = current(file);
-    int slot = 1 - FileLayout.currentSlot(current);
     long version = FileLayout.currentVersion(current) + 1;
+    commit(file, 1 - FileLayout.currentSlot(current), version, document, checksum);
+    return version;
+  }
+
+  /**
+   * Writes {@code document} as {@code version} into {@code slot} the way a writer would (seqlock
+   * sequence odd, bytes past those of both slots, descriptor with {@code checksum}, sequence even),
+   * then stores the current word naming that slot and version. Any slot and version: the current
+   * slot rewritten under the same version, a lower version, the same version in the other slot.
+   */
+  static void commit(Path file, int slot, long version, byte[] document, int checksum) {
     long end = HEADER_LENGTH;
     for (int s = 0; s < 2; s++) {
       end = Math.max(end, slotDataOffset(file, s) + slotDataLength(file, s));
@@ -159,7 +168,6 @@ final class FileSurgery {
     putInt(file, slotField(slot, SLOT_CHECKSUM_OFFSET), checksum);
     putLong(file, slotField(slot, SLOT_SEQUENCE_OFFSET), busy + 1);
     putLong(file, CURRENT_OFFSET, FileLayout.current(version, slot));
-    return version;
   }
 
   private static ByteBuffer buffer(int size) {

@@ -66,32 +66,9 @@ class ReaderFaultsTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  /**
-   * Writes {@code document} as {@code version} into {@code slot} the way a writer would (seqlock
-   * sequence odd, bytes, descriptor, sequence even), past the bytes of both slots, then stores the
-   * current word naming that slot and version.
-   */
+  /** Commits a correct {@code document} as {@code version} into {@code slot}. */
   private static void commit(Path file, int slot, long version, byte[] document) {
-    long end = HEADER_LENGTH;
-    for (int s = 0; s < 2; s++) {
-      end =
-          Math.max(end, FileSurgery.slotDataOffset(file, s) + FileSurgery.slotDataLength(file, s));
-    }
-    long offset = alignUp(end, DATA_ALIGNMENT);
-    long sequence = FileSurgery.readLong(file, FileSurgery.slotField(slot, SLOT_SEQUENCE_OFFSET));
-    long busy = (sequence & 1) == 0 ? sequence + 1 : sequence + 2;
-    FileSurgery.putLong(file, FileSurgery.slotField(slot, SLOT_SEQUENCE_OFFSET), busy);
-    FileSurgery.putBytes(file, offset, document);
-    FileSurgery.putLong(file, FileSurgery.slotField(slot, SLOT_VERSION_OFFSET), version);
-    FileSurgery.putLong(file, FileSurgery.slotField(slot, SLOT_DATA_OFFSET), offset);
-    FileSurgery.putLong(
-        file, FileSurgery.slotField(slot, SLOT_DATA_LENGTH_OFFSET), document.length);
-    FileSurgery.putLong(
-        file, FileSurgery.slotField(slot, SLOT_PUBLISHED_OFFSET), Units.nowMicros());
-    FileSurgery.putInt(
-        file, FileSurgery.slotField(slot, SLOT_CHECKSUM_OFFSET), FileSurgery.crc32(document));
-    FileSurgery.putLong(file, FileSurgery.slotField(slot, SLOT_SEQUENCE_OFFSET), busy + 1);
-    FileSurgery.putLong(file, CURRENT_OFFSET, FileLayout.current(version, slot));
+    FileSurgery.commit(file, slot, version, document, FileSurgery.crc32(document));
   }
 
   // ---------------------------------------------------------------- truncated and regrown
