@@ -581,10 +581,8 @@ final class Documents {
           }
         }
       } else {
-        int inserted = (!indexed || size >= table.length / 2) && !index() ? TOO_LONG : ADDED;
-        if (inserted == ADDED) {
-          inserted = insert(table, name);
-        }
+        boolean tableReady = indexed && size < table.length / 2 || index();
+        int inserted = tableReady ? insert(table, name) : TOO_LONG;
         if (inserted == DUPLICATE) {
           return false;
         }

@@ -370,7 +370,7 @@ final class Watcher {
           ensureWatched(entry.dir);
         }
         safely(entry.target, false);
-        entry.due = System.nanoTime() + entry.target.pollIntervalNanos(heard(entry));
+        entry.due = nextDue(entry);
       }
       if (next == Long.MAX_VALUE || entry.due - next < 0) {
         next = entry.due;
@@ -387,12 +387,17 @@ final class Watcher {
         entry.pendingFull = false;
         safely(entry.target, !full);
         // What the event showed may call for an earlier look (a failed read polls at its interval).
-        long due = System.nanoTime() + entry.target.pollIntervalNanos(heard(entry));
+        long due = nextDue(entry);
         if (due - entry.due < 0) {
           entry.due = due;
         }
       }
     }
+  }
+
+  /** When the entry's next tick is due, counted from now at the interval its target asks for. */
+  private long nextDue(Entry entry) {
+    return System.nanoTime() + entry.target.pollIntervalNanos(heard(entry));
   }
 
   /** Whether precise events for the entry's file reach the thread now. */
