@@ -63,10 +63,7 @@ public final class JsonMmapAutoConfiguration {
       if (existing != null) {
         environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
       }
-      SharedFileOptions.place(
-          environment.getPropertySources(),
-          SharedFileOptions.propertySource(file, properties),
-          properties.getPropertySource().getPrecedence());
+      SharedFileOptions.install(environment, file, properties);
       return file;
     }
 

@@ -14,7 +14,6 @@ import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.config.ConfigDataEnvironmentPostProcessor;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -53,7 +52,7 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
     if (environment.getPropertySources().contains(JsonMmapPropertySource.NAME)) {
       return;
     }
-    JsonMmapProperties properties = bind(environment);
+    JsonMmapProperties properties = SharedFileOptions.bind(environment);
     Path path = SharedFileOptions.configuredFile(properties, environment);
     if (path == null) {
       if (properties.isEnabled()) {
@@ -78,7 +77,7 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
           context -> context.addBeanFactoryPostProcessor(new DeferredInstall(context)));
       return;
     }
-    place(environment, properties, file);
+    SharedFileOptions.install(environment, file, properties);
     if (application != null) {
       // This run's use of the file ends with its context, or with its failure to start.
       AtomicBoolean released = new AtomicBoolean();
@@ -93,20 +92,6 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
             }
           });
     }
-  }
-
-  private static JsonMmapProperties bind(ConfigurableEnvironment environment) {
-    return Binder.get(environment)
-        .bind("jsonmmap", JsonMmapProperties.class)
-        .orElseGet(JsonMmapProperties::new);
-  }
-
-  private static void place(
-      ConfigurableEnvironment environment, JsonMmapProperties properties, JsonMmapFile file) {
-    SharedFileOptions.place(
-        environment.getPropertySources(),
-        SharedFileOptions.propertySource(file, properties),
-        properties.getPropertySource().getPrecedence());
   }
 
   /**
@@ -128,7 +113,7 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
       if (environment.getPropertySources().contains(JsonMmapPropertySource.NAME)) {
         return;
       }
-      JsonMmapProperties properties = bind(environment);
+      JsonMmapProperties properties = SharedFileOptions.bind(environment);
       Path path = SharedFileOptions.configuredFile(properties, environment);
       if (path == null) {
         return;
@@ -141,7 +126,7 @@ public class JsonMmapEnvironmentPostProcessor implements EnvironmentPostProcesso
       }
       singletons.registerDisposableBean(
           "jsonmmap.deferredSharedFile", () -> SharedFiles.release(file));
-      place(environment, properties, file);
+      SharedFileOptions.install(environment, file, properties);
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.github.jsonmmap.spring.env.JsonMmapPropertySource;
 import java.nio.file.Path;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
@@ -21,10 +20,7 @@ final class OnSharedFileCondition extends SpringBootCondition {
   public ConditionOutcome getMatchOutcome(
       ConditionContext context, AnnotatedTypeMetadata metadata) {
     Environment environment = context.getEnvironment();
-    JsonMmapProperties properties =
-        Binder.get(environment)
-            .bind("jsonmmap", JsonMmapProperties.class)
-            .orElseGet(JsonMmapProperties::new);
+    JsonMmapProperties properties = SharedFileOptions.bind(environment);
     if (!properties.isEnabled()) {
       return ConditionOutcome.noMatch("jsonmmap.enabled=false");
     }

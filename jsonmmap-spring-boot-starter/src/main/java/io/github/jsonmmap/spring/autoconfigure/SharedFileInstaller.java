@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -41,10 +40,7 @@ final class SharedFileInstaller
     if (environment == null) {
       return;
     }
-    JsonMmapProperties properties =
-        Binder.get(environment)
-            .bind("jsonmmap", JsonMmapProperties.class)
-            .orElseGet(JsonMmapProperties::new);
+    JsonMmapProperties properties = SharedFileOptions.bind(environment);
     Path path = SharedFileOptions.configuredFile(properties, environment);
     if (path == null) {
       return;
@@ -57,10 +53,7 @@ final class SharedFileInstaller
     }
     file = SharedFiles.acquire(SharedFileOptions.from(properties, path, false));
     environment.getPropertySources().remove(JsonMmapPropertySource.NAME);
-    SharedFileOptions.place(
-        environment.getPropertySources(),
-        SharedFileOptions.propertySource(file, properties),
-        properties.getPropertySource().getPrecedence());
+    SharedFileOptions.install(environment, file, properties);
   }
 
   @Override

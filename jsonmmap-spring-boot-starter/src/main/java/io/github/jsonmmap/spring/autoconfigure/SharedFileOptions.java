@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Set;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
@@ -107,6 +109,25 @@ final class SharedFileOptions {
         file,
         source.getPrefix(),
         new PropertySourceFilter(source.getInclude(), source.getExclude()));
+  }
+
+  /** The {@code jsonmmap.*} properties the environment declares now, defaults where unset. */
+  static JsonMmapProperties bind(Environment environment) {
+    return Binder.get(environment)
+        .bind("jsonmmap", JsonMmapProperties.class)
+        .orElseGet(JsonMmapProperties::new);
+  }
+
+  /**
+   * Adds the live property source of {@code file} to the environment where the configured
+   * precedence says (a source of the same name placed before is replaced).
+   */
+  static void install(
+      ConfigurableEnvironment environment, JsonMmapFile file, JsonMmapProperties properties) {
+    place(
+        environment.getPropertySources(),
+        propertySource(file, properties),
+        properties.getPropertySource().getPrecedence());
   }
 
   /** Adds the property source where the configured precedence says. */
