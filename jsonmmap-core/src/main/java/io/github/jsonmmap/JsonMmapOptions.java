@@ -47,6 +47,9 @@ public final class JsonMmapOptions {
   /** Default time a read keeps retrying a slot that does not settle before giving up. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(1);
 
+  /** The longest interval or timeout any option takes: 365 days. */
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
+
   /** Default maximum nesting depth of a document. */
   public static final int DEFAULT_MAX_NESTING_DEPTH = 500;
 
@@ -410,11 +413,11 @@ public final class JsonMmapOptions {
                 + (maxSize - FileLayout.HEADER_LENGTH)
                 + " (maxSize minus the header page)");
       }
-      requirePositive("pollInterval", pollInterval);
-      requirePositive("eventsPollInterval", eventsPollInterval);
-      requirePositive("heartbeatInterval", heartbeatInterval);
-      requirePositive("staleAfter", staleAfter);
-      requirePositive("readTimeout", readTimeout);
+      requireInRange("pollInterval", pollInterval);
+      requireInRange("eventsPollInterval", eventsPollInterval);
+      requireInRange("heartbeatInterval", heartbeatInterval);
+      requireInRange("staleAfter", staleAfter);
+      requireInRange("readTimeout", readTimeout);
       if (permissions.isEmpty() || !permissions.contains(PosixFilePermission.OWNER_READ)) {
         throw new IllegalArgumentException(
             "permissions must let the owner read: permissions="
@@ -444,9 +447,17 @@ public final class JsonMmapOptions {
       return new JsonMmapOptions(this, capacity);
     }
 
-    private static void requirePositive(String option, Duration value) {
+    /**
+     * Positive, and short enough to count in nanoseconds from any {@code System.nanoTime()}: a
+     * longer one would overflow where the watcher, a read or the heartbeat schedules with it.
+     */
+    private static void requireInRange(String option, Duration value) {
       if (value.isZero() || value.isNegative()) {
         throw new IllegalArgumentException(option + " must be positive: " + option + "=" + value);
+      }
+      if (value.compareTo(MAX_DURATION) > 0) {
+        throw new IllegalArgumentException(
+            option + " must be at most " + MAX_DURATION + ": " + option + "=" + value);
       }
     }
   }

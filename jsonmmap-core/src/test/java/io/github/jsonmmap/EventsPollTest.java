@@ -53,12 +53,36 @@ class EventsPollTest {
   }
 
   @Test
-  void theSafetyNetIsNeverShorterThanThePollIntervalAndMustBePositive() {
+  void theSafetyNetHasADefaultAndEveryIntervalMustBePositiveAndCountableInNanoseconds() {
     assertThat(JsonMmapOptions.builder(file()).build().eventsPollInterval())
         .isEqualTo(JsonMmapOptions.DEFAULT_EVENTS_POLL_INTERVAL);
     org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
         .isThrownBy(() -> JsonMmapOptions.builder(file()).eventsPollInterval(Duration.ZERO).build())
         .withMessageContaining("eventsPollInterval");
+    // Longer would overflow in nanoseconds on the watcher thread, for every file of the JVM.
+    for (String option :
+        new String[] {
+          "pollInterval", "eventsPollInterval", "heartbeatInterval", "staleAfter", "readTimeout"
+        }) {
+      JsonMmapOptions.Builder builder = JsonMmapOptions.builder(file());
+      Duration tooLong = Duration.ofSeconds(Long.MAX_VALUE);
+      switch (option) {
+        case "pollInterval" -> builder.pollInterval(tooLong);
+        case "eventsPollInterval" -> builder.eventsPollInterval(tooLong);
+        case "heartbeatInterval" -> builder.heartbeatInterval(tooLong);
+        case "staleAfter" -> builder.staleAfter(tooLong);
+        default -> builder.readTimeout(tooLong);
+      }
+      org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+          .isThrownBy(builder::build)
+          .withMessageContaining(option + " must be at most");
+    }
+    assertThat(
+            JsonMmapOptions.builder(file())
+                .eventsPollInterval(JsonMmapOptions.MAX_DURATION)
+                .build()
+                .eventsPollInterval())
+        .isEqualTo(JsonMmapOptions.MAX_DURATION);
   }
 
   @Test
