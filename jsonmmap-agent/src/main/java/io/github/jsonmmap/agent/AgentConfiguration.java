@@ -61,7 +61,7 @@ class AgentConfiguration {
         .build();
   }
 
-  @Bean
+  @Bean(destroyMethod = "flushLog")
   DocumentPublisher jsonMmapAgentPublisher(
       JsonMmapFile file,
       AgentProperties properties,

@@ -7,10 +7,12 @@ import io.github.jsonmmap.InvalidDocumentException;
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -34,12 +36,22 @@ import tools.jackson.databind.node.ObjectNode;
  * failure; a failure of the publish itself (an I/O error, a full disk, the writer role lost for
  * now) keeps the state pending, turns the health DOWN, and {@link #sync()} tries again.
  *
+ * <p>Each publish is logged at DEBUG; at INFO, a line {@code published: version=... versions=N} at
+ * once for a publish after a quiet {@link #LOG_INTERVAL}, and during a burst at most one line per
+ * interval for all versions since the last line, written by the next publish or {@link #sync()}
+ * once the interval has passed (so the last version of a burst is logged within the interval plus
+ * one sync). A line per version cost the agent as much CPU as the publish itself and flooded the
+ * log of a busy source.
+ *
  * <p>Safe to call from any thread: every method is serialised on this object.
  */
 public final class DocumentPublisher {
 
   /** The top-level key of the metadata object that the agent adds to each version. */
   public static final String METADATA_KEY = "_jsonmmap";
+
+  /** At most one INFO line about publishes per this interval. */
+  static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
 
   private static final Logger LOG = LoggerFactory.getLogger(DocumentPublisher.class);
 
@@ -49,6 +61,7 @@ public final class DocumentPublisher {
   private final LongAdder errors = new LongAdder();
   private final LongAdder publishes = new LongAdder();
   private volatile LongConsumer lagRecorder = nanos -> {};
+  private final LongSupplier nanoClock;
 
   // Guarded by this.
   private SourceDocument pending;
@@ -62,15 +75,30 @@ public final class DocumentPublisher {
   private volatile Instant lastPublishAt;
   private volatile JsonMmapException lastError;
 
+  // Guarded by this: the publishes not yet in an INFO line, the last of them, and when the last
+  // INFO line was written (by nanoClock; valid once a line was written).
+  private int unlogged;
+  private Snapshot unloggedLast;
+  private long unloggedRevision;
+  private boolean logged;
+  private long loggedAtNanos;
+
   /**
    * @param mapper reads the version in the file back to compare it with a new state when this agent
    *     did not publish it; sources build their documents with the same mapper, so that a number
    *     compares equal to itself
    */
   public DocumentPublisher(JsonMmapFile file, String sourceKind, JsonMapper mapper) {
+    this(file, sourceKind, mapper, System::nanoTime);
+  }
+
+  /** With the clock that spaces the INFO lines about publishes (a test's). */
+  DocumentPublisher(
+      JsonMmapFile file, String sourceKind, JsonMapper mapper, LongSupplier nanoClock) {
     this.file = requireNonNull(file, "file");
     this.sourceKind = requireNonNull(sourceKind, "sourceKind");
     this.mapper = requireNonNull(mapper, "mapper");
+    this.nanoClock = requireNonNull(nanoClock, "nanoClock");
   }
 
   /** Receives the lag of every publish, in nanoseconds, from the source's change to the publish. */
@@ -114,6 +142,7 @@ public final class DocumentPublisher {
    * a publish that failed.
    */
   public synchronized void sync() {
+    logPublishes(false);
     SourceDocument state = pending;
     if (state == null || !file.isWriter()) {
       return;
@@ -149,17 +178,16 @@ public final class DocumentPublisher {
                   published.publishedAtMicros() - state.changedAtMicros())
               : System.nanoTime() - state.observedAtNanos();
       lagRecorder.accept(Math.max(0, lag));
-      LOG.atInfo()
-          .addKeyValue("version", published.version())
-          .addKeyValue("etcdRevision", state.etcdRevision())
-          .addKeyValue("size", published.size())
-          .addKeyValue("source", sourceKind)
-          .log(
-              "published: version={} etcdRevision={} size={} source={}",
-              published.version(),
-              state.etcdRevision(),
-              published.size(),
-              sourceKind);
+      LOG.debug(
+          "published: version={} etcdRevision={} size={} source={}",
+          published.version(),
+          state.etcdRevision(),
+          published.size(),
+          sourceKind);
+      unlogged++;
+      unloggedLast = published;
+      unloggedRevision = state.etcdRevision();
+      logPublishes(false);
     } catch (InvalidDocumentException | DocumentTooLargeException e) {
       // This document can never be published: the source must change first.
       pending = null;
@@ -186,6 +214,43 @@ public final class DocumentPublisher {
               "document rejected: path=" + file.path() + " error=" + e.getClass().getName(),
               e));
     }
+  }
+
+  /**
+   * Writes the INFO line for the publishes not yet in one, if there are any and the last line is at
+   * least {@link #LOG_INTERVAL} old, or at once when {@code now} (on close).
+   */
+  private void logPublishes(boolean now) {
+    if (unlogged == 0) {
+      return;
+    }
+    long at = nanoClock.getAsLong();
+    if (!now && logged && at - loggedAtNanos < LOG_INTERVAL.toNanos()) {
+      return;
+    }
+    Snapshot last = unloggedLast;
+    LOG.atInfo()
+        .addKeyValue("version", last.version())
+        .addKeyValue("etcdRevision", unloggedRevision)
+        .addKeyValue("size", last.size())
+        .addKeyValue("source", sourceKind)
+        .addKeyValue("versions", unlogged)
+        .log(
+            "published: version={} etcdRevision={} size={} source={} versions={}",
+            last.version(),
+            unloggedRevision,
+            last.size(),
+            sourceKind,
+            unlogged);
+    unlogged = 0;
+    unloggedLast = null;
+    logged = true;
+    loggedAtNanos = at;
+  }
+
+  /** Logs the publishes not yet logged at INFO: the agent stops. */
+  public synchronized void flushLog() {
+    logPublishes(true);
   }
 
   /** The publish failed but may succeed later: the state stays pending for the next sync. */

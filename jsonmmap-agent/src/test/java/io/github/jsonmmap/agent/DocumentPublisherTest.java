@@ -5,6 +5,10 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.github.jsonmmap.JsonMmapException;
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
@@ -19,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -156,5 +162,85 @@ class DocumentPublisherTest {
     restarted.offer(state("{\"price\":1.5,\"n\":1}", 10));
     assertThat(reader.refresh().version()).isEqualTo(version + 1);
     assertThat(reader.snapshot().json()).contains("1.5,").doesNotContain("1.50");
+  }
+
+  @Test
+  void publishesAreLoggedAtOnceWhenQuietAndAtMostOncePerIntervalInABurst() {
+    long[] now = {0};
+    DocumentPublisher publisher = new DocumentPublisher(writer, "etcd", mapper, () -> now[0]);
+    Logger logger = (Logger) LoggerFactory.getLogger(DocumentPublisher.class);
+    Level level = logger.getLevel();
+    logger.setLevel(Level.DEBUG);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      publisher.offer(state("{\"n\":1}", 7));
+      long first = reader.refresh().version();
+      assertThat(info(lines))
+          .containsExactly(
+              "published: version="
+                  + first
+                  + " etcdRevision=7"
+                  + " size="
+                  + reader.snapshot().size()
+                  + " source=etcd versions=1");
+
+      // A burst: every version is published at once, the INFO lines wait for the interval.
+      for (int n = 2; n <= 4; n++) {
+        now[0] += 100_000_000L;
+        publisher.offer(state("{\"n\":" + n + "}", 6 + n));
+      }
+      assertThat(reader.refresh().version()).isEqualTo(first + 3);
+      publisher.sync();
+      assertThat(info(lines)).hasSize(1);
+
+      // The sync timer writes the burst's line once the interval has passed: the last version.
+      now[0] = DocumentPublisher.LOG_INTERVAL.toNanos();
+      publisher.sync();
+      assertThat(info(lines))
+          .hasSize(2)
+          .last()
+          .asString()
+          .startsWith("published: version=" + (first + 3) + " etcdRevision=10 ")
+          .endsWith(" versions=3");
+      KeyValuePair versions =
+          lines.list.get(lines.list.size() - 1).getKeyValuePairs().stream()
+              .filter(kv -> kv.key.equals("versions"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(versions.value).isEqualTo(3);
+
+      // Nothing new: no line; a version after a quiet interval: its line at once.
+      now[0] += 5 * DocumentPublisher.LOG_INTERVAL.toNanos();
+      publisher.sync();
+      assertThat(info(lines)).hasSize(2);
+      publisher.offer(state("{\"n\":5}", 11));
+      assertThat(info(lines)).hasSize(3).last().asString().contains("etcdRevision=11 ");
+
+      // A version inside the interval is logged when the agent stops, not lost from the log.
+      now[0] += 1;
+      publisher.offer(state("{\"n\":6}", 12));
+      assertThat(info(lines)).hasSize(3);
+      publisher.flushLog();
+      assertThat(info(lines)).hasSize(4).last().asString().contains("etcdRevision=12 ");
+      // Every version has its own DEBUG line.
+      assertThat(reader.refresh().version()).isEqualTo(first + 5);
+      assertThat(lines.list)
+          .filteredOn(e -> e.getLevel() == Level.DEBUG)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .hasSize(6)
+          .allMatch(m -> m.startsWith("published: "));
+    } finally {
+      logger.detachAppender(lines);
+      logger.setLevel(level);
+    }
+  }
+
+  private static List<String> info(ListAppender<ILoggingEvent> lines) {
+    return lines.list.stream()
+        .filter(e -> e.getLevel() == Level.INFO)
+        .map(ILoggingEvent::getFormattedMessage)
+        .toList();
   }
 }
