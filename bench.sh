@@ -117,7 +117,8 @@ if [[ -n "$AGENT" ]]; then
     log=jsonmmap-benchmarks/target/agent-bench-$readers.log
     ./mvnw -B -pl jsonmmap-agent -am verify -Dspotless.check.skip=true -Dtest=none \
       -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=AgentBenchIT -Djsonmmap.agent.bench=true \
-      -Djsonmmap.agent.bench.readers=$readers >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
+      -Djsonmmap.agent.bench.readers=$readers "-DargLine=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" \
+      >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
     grep -A5 -E '^put -> reader delay' "$log" >>jsonmmap-benchmarks/target/agent.txt
   done
   tee "$OUT/agent.txt" <jsonmmap-benchmarks/target/agent.txt

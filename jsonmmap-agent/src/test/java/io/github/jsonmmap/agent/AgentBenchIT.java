@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -33,8 +35,16 @@ import org.junit.jupiter.api.io.TempDir;
  * path's last reader within 2 ms of it at p50). Where the agent path's time goes is split into put
  * -> the agent's publish (the version's publish timestamp), of which the agent's own watch callback
  * -> publish (its meter {@code jsonmmap.agent.source.lag}), and publish -> each reader's listener.
- * Both modes get the same warm-up puts first, uncounted. Prints a table; asserts nothing but
- * completion.
+ * Both modes get the same warm-up puts first, uncounted. Prints a table and the CPU each kind of
+ * process used per measured put (the machine's cores are shared by all of them, so CPU is what
+ * delays the last reader); asserts nothing but completion.
+ *
+ * <p>Agents run with the README's JVM options ({@link Child#AGENT_JVM_OPTIONS}), readers and the
+ * reference with the tests' C1-only options; {@code bench.sh} runs this JVM, the one that puts,
+ * with C1 only too: its optimising compiler otherwise took 2-3 ms of CPU per put from the processes
+ * measured. {@code -Djsonmmap.agent.bench.agentJvmArgs} and {@code readerJvmArgs} add JVM options
+ * ({@code {id}} becomes the process's host or host.reader), for example a flight recording per
+ * process; every process is stopped with SIGTERM so that it is written.
  *
  * <p>{@code -Djsonmmap.agent.bench.hosts=3 -Djsonmmap.agent.bench.readers=2
  * -Djsonmmap.agent.bench.puts=200 -Djsonmmap.agent.bench.warmup=300
@@ -76,7 +86,8 @@ class AgentBenchIT {
       double agentLagP50Ms,
       long connections,
       long watchers,
-      double cpuSeconds) {}
+      double cpuSeconds,
+      String cpuPerPut) {}
 
   @Test
   void putToLastReaderThroughAgentsAndDirect() throws Exception {
@@ -124,6 +135,8 @@ class AgentBenchIT {
             r.watchers(),
             r.cpuSeconds());
       }
+      System.out.println(agent.name() + ": " + agent.cpuPerPut());
+      System.out.println(direct.name() + ": " + direct.cpuPerPut());
       double reference = percentile(agent.reference(), 50);
       double last = percentile(agent.last(), 50);
       System.out.printf(
@@ -144,6 +157,15 @@ class AgentBenchIT {
           last - reference <= 2.0 ? "met" : "not met",
           last - reference);
     }
+  }
+
+  /**
+   * JVM options from a system property, split at spaces, with {@code {id}} replaced by the
+   * process's id (the host, or host.reader): for example a flight recording per process.
+   */
+  private static List<String> options(String property, String id) {
+    String value = System.getProperty(property, "").strip();
+    return value.isEmpty() ? List.of() : List.of(value.replace("{id}", id).split("\\s+"));
   }
 
   private static String loadAverage() throws IOException {
@@ -168,21 +190,16 @@ class AgentBenchIT {
         Path file = dir.resolve("app.json");
         if (viaAgent) {
           Child agent =
-              Child.start(
+              Child.agent(
                   "agent" + h,
+                  options("jsonmmap.agent.bench.agentJvmArgs", String.valueOf(h)),
                   List.of(
-                      Child.java(),
-                      "-Xmx160m",
-                      "-XX:+UseSerialGC",
-                      "-jar",
-                      System.getProperty("jsonmmap.agent.jar"),
                       "--jsonmmap.agent.source=etcd",
                       "--jsonmmap.agent.etcd.endpoints=" + String.join(",", etcd.endpoints()),
                       "--jsonmmap.agent.etcd.key=" + KEY,
                       "--jsonmmap.agent.file=" + file,
                       "--server.port=0",
-                      "--server.address=127.0.0.1",
-                      "--logging.structured.format.console="));
+                      "--server.address=127.0.0.1"));
           agents.add(agent);
           ports.add(agent.awaitHttpPort(DEADLINE));
           all.add(agent);
@@ -194,7 +211,12 @@ class AgentBenchIT {
         for (int r = 0; r < readers; r++) {
           Child reader =
               viaAgent
-                  ? Child.jvm("mmap" + h + "." + r, BenchReader.class, "mmap", file.toString())
+                  ? Child.jvm(
+                      "mmap" + h + "." + r,
+                      options("jsonmmap.agent.bench.readerJvmArgs", h + "." + r),
+                      BenchReader.class,
+                      "mmap",
+                      file.toString())
                   : Child.jvm(
                       "etcd" + h + "." + r,
                       BenchReader.class,
@@ -238,6 +260,11 @@ class AgentBenchIT {
       }
       double[] lagBefore = lag(ports);
       double cpuBefore = etcdCpuSeconds(etcd);
+      double[] agentsBefore = cpuSeconds(agents);
+      double[] readersBefore = cpuSeconds(readerProcesses);
+      double harnessBefore = cpuSeconds(ProcessHandle.current().pid());
+      Map<String, Double> agentThreadsBefore =
+          agents.isEmpty() ? Map.of() : threads(agents.get(0).pid());
       long[] putAt = new long[puts + 1];
       for (int k = 1; k <= puts; k++) {
         putAt[k] = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
@@ -248,6 +275,18 @@ class AgentBenchIT {
         await().atMost(DEADLINE).until(() -> seen(reader, warmed + puts) > 0);
       }
       double cpu = etcdCpuSeconds(etcd) - cpuBefore;
+      String cpuPerPut =
+          String.format(
+              Locale.ROOT,
+              "CPU per put, ms: etcd members %.2f, agents %s, readers %s, this harness %.2f%s",
+              cpu * 1000 / puts,
+              perPut(agentsBefore, cpuSeconds(agents)),
+              perPut(readersBefore, cpuSeconds(readerProcesses)),
+              (cpuSeconds(ProcessHandle.current().pid()) - harnessBefore) * 1000 / puts,
+              agents.isEmpty()
+                  ? ""
+                  : "; first agent's threads "
+                      + byThread(agentThreadsBefore, threads(agents.get(0).pid())));
       double[] lagAfter = lag(ports);
       double lagMeanMs =
           lagAfter[0] > lagBefore[0]
@@ -288,9 +327,11 @@ class AgentBenchIT {
           lagP50Ms,
           connections,
           watchers,
-          cpu);
+          cpu,
+          cpuPerPut);
     } finally {
-      all.forEach(Child::close);
+      // A graceful stop, so that a recording asked for in the JVM options is written.
+      all.forEach(c -> c.stop(Duration.ofSeconds(20)));
     }
   }
 
@@ -397,12 +438,81 @@ class AgentBenchIT {
     return count;
   }
 
+  /**
+   * CPU seconds so far per thread name of a process (digits in names folded, so a pool's threads
+   * add up), from /proc/[pid]/task.
+   */
+  private static Map<String, Double> threads(long pid) throws IOException {
+    Map<String, Double> m = new TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(t.resolve("stat"));
+        } catch (java.nio.file.NoSuchFileException e) {
+          continue; // the thread ended
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        m.merge(
+            name.replaceAll("[0-9]+", "#"),
+            (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0,
+            Double::sum);
+      }
+    }
+    return m;
+  }
+
+  /** The threads that used at least 0.05 ms per put, most first: "name 1.50, name 0.20". */
+  private String byThread(Map<String, Double> before, Map<String, Double> after) {
+    return after.entrySet().stream()
+        .map(
+            e ->
+                Map.entry(
+                    e.getKey(),
+                    (e.getValue() - before.getOrDefault(e.getKey(), 0.0)) * 1000 / puts))
+        .filter(e -> e.getValue() >= 0.05)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()))
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  /** User and system CPU of each process so far, in seconds. */
+  private static double[] cpuSeconds(List<Child> children) throws IOException {
+    double[] seconds = new double[children.size()];
+    for (int i = 0; i < seconds.length; i++) {
+      seconds[i] = cpuSeconds(children.get(i).pid());
+    }
+    return seconds;
+  }
+
+  private static double cpuSeconds(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+  }
+
+  /** "mean (min-max)" CPU milliseconds per measured put over the processes, or "-" for none. */
+  private String perPut(double[] before, double[] after) {
+    if (before.length == 0) {
+      return "-";
+    }
+    double sum = 0;
+    double min = Double.MAX_VALUE;
+    double max = 0;
+    for (int i = 0; i < before.length; i++) {
+      double ms = (after[i] - before[i]) * 1000 / puts;
+      sum += ms;
+      min = Math.min(min, ms);
+      max = Math.max(max, ms);
+    }
+    return String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", sum / before.length, min, max);
+  }
+
   private static double etcdCpuSeconds(EtcdCluster etcd) throws IOException {
     double total = 0;
     for (int i = 0; i < 3; i++) {
-      String stat = Files.readString(Path.of("/proc/" + etcd.pid(i) + "/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+      total += cpuSeconds(etcd.pid(i));
     }
     return total;
   }

@@ -35,13 +35,39 @@ final class Child implements AutoCloseable {
     }
   }
 
+  /**
+   * The JVM options the README's systemd unit and pod run the agent with: a small heap, the serial
+   * collector, and C1 only (the optimising compiler took about as much CPU per change as the
+   * agent's own work, still after hundreds of changes; AgentBenchIT).
+   */
+  static final List<String> AGENT_JVM_OPTIONS =
+      List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  /** The agent's executable jar, started as the README says, with these JVM options added. */
+  static Child agent(String name, List<String> jvmOptions, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.addAll(AGENT_JVM_OPTIONS);
+    command.addAll(jvmOptions);
+    command.add("-jar");
+    command.add(System.getProperty("jsonmmap.agent.jar"));
+    command.addAll(args);
+    return start(name, command);
+  }
+
   /** A JVM running a main class of the test class path. */
   static Child jvm(String name, Class<?> main, String... args) {
+    return jvm(name, List.of(), main, args);
+  }
+
+  /** A JVM running a main class of the test class path, with these JVM options added. */
+  static Child jvm(String name, List<String> jvmOptions, Class<?> main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(java());
     command.add("-Xmx96m");
     command.add("-XX:+UseSerialGC");
     command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(jvmOptions);
     command.add("-cp");
     String surefire = System.getProperty("surefire.test.class.path");
     command.add(

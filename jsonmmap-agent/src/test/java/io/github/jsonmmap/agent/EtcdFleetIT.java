@@ -67,15 +67,10 @@ class EtcdFleetIT {
       List<String> endpoints = new ArrayList<>(etcd.endpoints());
       java.util.Collections.rotate(endpoints, -index);
       agent =
-          Child.start(
+          Child.agent(
               "agent" + index,
+              List.of(),
               List.of(
-                  Child.java(),
-                  "-Xmx160m",
-                  "-XX:+UseSerialGC",
-                  "-XX:TieredStopAtLevel=1",
-                  "-jar",
-                  System.getProperty("jsonmmap.agent.jar"),
                   "--jsonmmap.agent.source=etcd",
                   "--jsonmmap.agent.etcd.endpoints=" + String.join(",", endpoints),
                   "--jsonmmap.agent.etcd.key=" + KEY,

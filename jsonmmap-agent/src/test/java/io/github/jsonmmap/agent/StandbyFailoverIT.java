@@ -44,15 +44,10 @@ class StandbyFailoverIT {
 
   private Child agent(String name, Path dir, Path file, String role) {
     Child agent =
-        Child.start(
+        Child.agent(
             name,
+            List.of(),
             List.of(
-                Child.java(),
-                "-Xmx160m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-                System.getProperty("jsonmmap.agent.jar"),
                 "--jsonmmap.agent.source=directory",
                 "--jsonmmap.agent.directory.path=" + dir,
                 "--jsonmmap.agent.file=" + file,
