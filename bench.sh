@@ -119,7 +119,7 @@ if [[ -n "$AGENT" ]]; then
       -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=AgentBenchIT -Djsonmmap.agent.bench=true \
       -Djsonmmap.agent.bench.readers=$readers "-DargLine=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" \
       >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
-    grep -A5 -E '^put -> reader delay' "$log" >>jsonmmap-benchmarks/target/agent.txt
+    grep -A7 -E '^put -> reader delay' "$log" >>jsonmmap-benchmarks/target/agent.txt
   done
   tee "$OUT/agent.txt" <jsonmmap-benchmarks/target/agent.txt
 fi

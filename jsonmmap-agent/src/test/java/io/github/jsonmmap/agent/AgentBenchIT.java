@@ -265,6 +265,7 @@ class AgentBenchIT {
       double harnessBefore = cpuSeconds(ProcessHandle.current().pid());
       Map<String, Double> agentThreadsBefore =
           agents.isEmpty() ? Map.of() : threads(agents.get(0).pid());
+      Map<String, Double> readerThreadsBefore = threads(readerProcesses.get(0).pid());
       long[] putAt = new long[puts + 1];
       for (int k = 1; k <= puts; k++) {
         putAt[k] = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
@@ -278,7 +279,8 @@ class AgentBenchIT {
       String cpuPerPut =
           String.format(
               Locale.ROOT,
-              "CPU per put, ms: etcd members %.2f, agents %s, readers %s, this harness %.2f%s",
+              "CPU per put, ms: etcd members %.2f, agents %s, readers %s, this harness %.2f%s;"
+                  + " first reader's threads %s",
               cpu * 1000 / puts,
               perPut(agentsBefore, cpuSeconds(agents)),
               perPut(readersBefore, cpuSeconds(readerProcesses)),
@@ -286,7 +288,8 @@ class AgentBenchIT {
               agents.isEmpty()
                   ? ""
                   : "; first agent's threads "
-                      + byThread(agentThreadsBefore, threads(agents.get(0).pid())));
+                      + byThread(agentThreadsBefore, threads(agents.get(0).pid())),
+              byThread(readerThreadsBefore, threads(readerProcesses.get(0).pid())));
       double[] lagAfter = lag(ports);
       double lagMeanMs =
           lagAfter[0] > lagBefore[0]
