@@ -388,8 +388,21 @@ final class Documents {
 
     /** Decodes a scalar as the tree parse does, and checks a decimal's exponent. */
     private void value(JsonParser p, JsonToken t) {
-      BigDecimal d = decode(p, t);
-      if (d != null && Math.abs((long) d.scale()) > MAX_DECIMAL_SCALE) {
+      long scale;
+      if (t == JsonToken.VALUE_NUMBER_FLOAT
+          && (scale =
+                  shortDecimalScale(
+                      p.getStringCharacters(), p.getStringOffset(), p.getStringLength()))
+              != NOT_SHORT) {
+        // A short decimal always decodes: its scale is read off its characters instead.
+      } else {
+        BigDecimal d = decode(p, t);
+        if (d == null) {
+          return;
+        }
+        scale = d.scale();
+      }
+      if (Math.abs(scale) > MAX_DECIMAL_SCALE) {
         throw badValue("exponent-out-of-range limit=" + MAX_DECIMAL_SCALE);
       }
     }
@@ -551,6 +564,55 @@ final class Documents {
     return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
   }
 
+  /** What {@link #shortDecimalScale} returns for a decimal it leaves to {@link BigDecimal}. */
+  static final long NOT_SHORT = Long.MIN_VALUE;
+
+  /**
+   * The scale {@link BigDecimal} gives the decimal written in {@code chars} (the digits after the
+   * point less the exponent), for a token the parser accepted of at most 24 characters with an
+   * exponent of at most 6 digits, or {@link #NOT_SHORT}. Such a token always decodes (it is far
+   * below every length limit, and its exponent far inside an {@code int}), so the check need not
+   * build the number: building it was a tenth of a check of decimal-heavy documents.
+   */
+  static long shortDecimalScale(char[] chars, int offset, int length) {
+    if (length > 24) {
+      return NOT_SHORT;
+    }
+    int end = offset + length;
+    int i = offset;
+    long fraction = 0;
+    boolean inFraction = false;
+    for (; i < end; i++) {
+      char c = chars[i];
+      if (c == 'e' || c == 'E') {
+        break;
+      }
+      if (c == '.') {
+        inFraction = true;
+      } else if (inFraction) {
+        fraction++;
+      }
+    }
+    long exponent = 0;
+    if (i < end) {
+      i++;
+      boolean negative = chars[i] == '-';
+      if (negative || chars[i] == '+') {
+        i++;
+      }
+      if (end - i > 6) {
+        return NOT_SHORT;
+      }
+      for (; i < end; i++) {
+        exponent = exponent * 10 + (chars[i] - '0');
+      }
+      if (negative) {
+        exponent = -exponent;
+      }
+    }
+    return fraction - exponent;
+  }
+
   /**
    * The property names of one open object, to find a duplicate: a list scanned linearly while
    * short, with an open-addressing table beside it once longer; emptied for the next object at the
@@ -627,11 +689,16 @@ final class Documents {
       return true;
     }
 
-    /** Puts {@code name} in {@code table}, unless it is there or the probe runs too long. */
+    /**
+     * Puts {@code name} in {@code table}, unless it is there or the probe runs too long. The slot
+     * is the top bits of the hash code times the golden ratio: names like {@code svc000001,
+     * svc000002...} have consecutive hash codes, which taken as they are filled one run of
+     * neighbouring slots that every later name had to probe past (a 4 MiB document of such names
+     * fell back to the {@code HashSet} for its largest object).
+     */
     private static int insert(String[] table, String name) {
       int mask = table.length - 1;
-      int h = name.hashCode();
-      int i = (h ^ (h >>> 16)) & mask;
+      int i = (name.hashCode() * 0x9E3779B9) >>> (Integer.numberOfLeadingZeros(table.length) + 1);
       for (int probes = 0; probes < MAX_PROBES; probes++, i = (i + 1) & mask) {
         String held = table[i];
         if (held == null) {
@@ -643,6 +710,11 @@ final class Documents {
         }
       }
       return TOO_LONG;
+    }
+
+    /** Whether a probe ran too long and this object's names moved to a {@code HashSet}. */
+    boolean fellBack() {
+      return collided != null;
     }
 
     /** Empties this for the next object, in time proportional to what the last one held. */

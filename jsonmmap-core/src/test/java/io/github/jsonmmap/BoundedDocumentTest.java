@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -481,6 +483,73 @@ class BoundedDocumentTest {
     assertThatThrownBy(() -> documents.check(file(), duplicated))
         .isInstanceOf(InvalidDocumentException.class)
         .hasMessageContaining("Duplicate");
+  }
+
+  /**
+   * Names with consecutive hash codes ({@code svc000000, svc000001...}, the way generated
+   * configuration names its entries) spread over the table instead of filling one run of slots that
+   * pushes the object to the fallback set; a duplicate among them is still found.
+   */
+  @Test
+  void namesWithConsecutiveHashCodesStayInTheTable() {
+    Documents.Names names = new Documents.Names();
+    for (int i = 0; i < 200_000; i++) {
+      assertThat(names.add(String.format(Locale.ROOT, "svc%06d", i))).isTrue();
+    }
+    assertThat(names.fellBack()).isFalse();
+    assertThat(names.add("svc123456")).isFalse();
+    names.clear();
+    assertThat(names.add("svc123456")).isTrue();
+  }
+
+  /**
+   * The check reads a short decimal's scale off its characters instead of building it: the same
+   * scale {@link BigDecimal} gives, for every form JSON allows (sign, fraction, exponent with
+   * either letter and sign), and long ones are left to {@link BigDecimal}.
+   */
+  @Test
+  void aShortDecimalsScaleIsTheOneBigDecimalGives() {
+    Random r = new Random(12);
+    for (int round = 0; round < 100_000; round++) {
+      StringBuilder b = new StringBuilder();
+      if (r.nextBoolean()) {
+        b.append('-');
+      }
+      b.append(r.nextInt(4) == 0 ? "0" : String.valueOf(1 + r.nextInt(99_999)));
+      if (r.nextInt(4) != 0) {
+        b.append('.');
+        for (int i = r.nextInt(12); i >= 0; i--) {
+          b.append((char) ('0' + r.nextInt(10)));
+        }
+      }
+      if (r.nextInt(3) != 0) {
+        b.append(r.nextBoolean() ? 'e' : 'E');
+        int sign = r.nextInt(3);
+        b.append(sign == 0 ? "" : sign == 1 ? "+" : "-");
+        b.append(r.nextInt((int) Math.pow(10, 1 + r.nextInt(6))));
+      }
+      String text = b.toString();
+      long scale = Documents.shortDecimalScale(text.toCharArray(), 0, text.length());
+      if (text.length() > 24) {
+        assertThat(scale).as(text).isEqualTo(Documents.NOT_SHORT);
+      } else {
+        assertThat(scale).as(text).isEqualTo(new BigDecimal(text).scale());
+      }
+    }
+    // Through the check: the parser's own characters of the token.
+    Documents documents = new Documents(8, 1 << 20);
+    assertThat(documents.check(file(), "{\"a\":-1.5E-99998,\"b\":2e+99999}".getBytes(UTF_8)).keys())
+        .isEqualTo(2);
+    assertThatThrownBy(() -> documents.check(file(), "{\"a\":[1.25e-99999]}".getBytes(UTF_8)))
+        .hasMessageContaining("key=a[0] problem=exponent-out-of-range");
+    assertThatThrownBy(() -> documents.check(file(), "{\"a\":1e100001}".getBytes(UTF_8)))
+        .hasMessageContaining("problem=exponent-out-of-range");
+    char[] padded = "xx1.25e-3yy".toCharArray();
+    assertThat(Documents.shortDecimalScale(padded, 2, 7)).isEqualTo(5);
+    assertThat(Documents.shortDecimalScale("1e1234567".toCharArray(), 0, 9))
+        .isEqualTo(Documents.NOT_SHORT);
+    assertThat(Documents.shortDecimalScale("0.1234567890123456789012345".toCharArray(), 0, 27))
+        .isEqualTo(Documents.NOT_SHORT);
   }
 
   private static String bigObject(int names) {
