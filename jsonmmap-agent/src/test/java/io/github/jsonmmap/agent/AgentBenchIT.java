@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -452,7 +454,7 @@ class AgentBenchIT {
         String stat;
         try {
           stat = Files.readString(t.resolve("stat"));
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
           continue; // the thread ended
         }
         String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
@@ -477,7 +479,7 @@ class AgentBenchIT {
         .filter(e -> e.getValue() >= 0.05)
         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
         .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()))
-        .collect(java.util.stream.Collectors.joining(", "));
+        .collect(Collectors.joining(", "));
   }
 
   /** User and system CPU of each process so far, in seconds. */
