@@ -458,11 +458,7 @@ class AgentBenchIT {
           continue; // the thread ended
         }
         String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        m.merge(
-            name.replaceAll("[0-9]+", "#"),
-            (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0,
-            Double::sum);
+        m.merge(name.replaceAll("[0-9]+", "#"), cpuSeconds(stat), Double::sum);
       }
     }
     return m;
@@ -492,7 +488,13 @@ class AgentBenchIT {
   }
 
   private static double cpuSeconds(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    return cpuSeconds(Files.readString(Path.of("/proc/" + pid + "/stat")));
+  }
+
+  /**
+   * utime + stime of a process's or thread's {@code stat} line, in seconds (100 ticks a second).
+   */
+  private static double cpuSeconds(String stat) {
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
