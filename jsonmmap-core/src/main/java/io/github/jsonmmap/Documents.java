@@ -2,6 +2,7 @@ package io.github.jsonmmap;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -484,9 +485,20 @@ final class Documents {
    * Converts any Jackson-serialisable value to a document tree. A tree is taken as it is, not
    * copied: the writer only reads it (checks and serialises it) and keeps nothing of it, its
    * snapshot is made from the bytes it wrote.
+   *
+   * <p>A {@link CharSequence} or a {@code byte[]} is JSON text (UTF-8 for bytes), parsed by the
+   * rules a reader applies (strict UTF-8, no duplicate names, every number exactly as written, this
+   * handle's depth and length limits): serialised as a value, either would be a JSON string, which
+   * is never a document, so reading them as text takes nothing away.
    */
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
+    if (value instanceof CharSequence text) {
+      return parse(file, text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    if (value instanceof byte[] utf8) {
+      return parse(file, utf8);
+    }
     JsonNode tree;
     try {
       tree = value instanceof JsonNode node ? node : mapper.valueToTree(value);

@@ -263,8 +263,11 @@ public final class JsonMmapFile implements AutoCloseable {
   // ---------------------------------------------------------------- writing
 
   /**
-   * Publishes a whole document: any Jackson-serialisable object or a tree whose root is an object.
-   * Always makes a new version, even when nothing changed.
+   * Publishes a whole document: any Jackson-serialisable object, a tree, or JSON text (a {@code
+   * String} or other {@code CharSequence}, or UTF-8 {@code byte[]}), whose root is an object. Text
+   * is parsed by the rules a reader applies (no duplicate names, numbers exactly as written, this
+   * handle's depth and size limits) and stored compact. Always makes a new version, even when
+   * nothing changed.
    *
    * @return the new snapshot, committed: readers see it or a later one from now on
    * @throws NotWriterException when this process does not hold the writer role, or finds that it
@@ -296,7 +299,10 @@ public final class JsonMmapFile implements AutoCloseable {
         });
   }
 
-  /** Applies an RFC 7386 JSON merge patch (a tree or an object serialised to one). */
+  /**
+   * Applies an RFC 7386 JSON merge patch: a tree, an object serialised to one, or JSON text (as for
+   * {@link #publish}).
+   */
   public Snapshot merge(Object patch) {
     requireNonNull(patch, "patch");
     JsonNode patchTree =

@@ -76,6 +76,69 @@ class JsonMmapFileTest {
   }
 
   @Test
+  void jsonTextIsPublishedAsTheDocumentItHolds() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      // A String or bytes serialised as a value would be a JSON string, never a document: both
+      // are read as JSON text, stored compact, every number as written.
+      writer.publish("{\n  \"limits\": {\"rps\": 250, \"ratio\": 1.10},\n  \"big\": 1e400\n}\n");
+      Snapshot seen = reader.refresh();
+      assertThat(seen.json()).isEqualTo("{\"limits\":{\"rps\":250,\"ratio\":1.10},\"big\":1E+400}");
+      assertThat(seen.get("limits.rps")).isEqualTo(250);
+      assertThat(seen.get("limits.ratio")).isEqualTo(new java.math.BigDecimal("1.10"));
+
+      writer.publish("{\"from\":\"bytes é\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(reader.refresh().get("from")).isEqualTo("bytes é");
+
+      writer.merge(new StringBuilder("{\"from\":null,\"added\":[1,2]}"));
+      assertThat(reader.refresh().json()).isEqualTo("{\"added\":[1,2]}");
+    }
+  }
+
+  @Test
+  void badJsonTextIsRefusedNamingTheFileAndNothingIsWritten() {
+    try (JsonMmapFile writer = writer()) {
+      writer.publish("{\"good\":true}");
+      Snapshot good = writer.snapshot();
+      String path = file().toString();
+      for (Object bad :
+          List.of(
+              "{\"a\":1",
+              "{\"a\":1,\"a\":2}",
+              "[1,2]",
+              "\"just a string\"",
+              "{\"a\":1} trailing",
+              "",
+              new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'})) {
+        assertThatThrownBy(() -> writer.publish(bad))
+            .isInstanceOf(InvalidDocumentException.class)
+            .hasMessageContaining(path);
+        assertThatThrownBy(() -> writer.merge(bad)).isInstanceOf(InvalidDocumentException.class);
+      }
+      assertThatThrownBy(
+              () -> writer.publish("{\"deep\":" + "[".repeat(600) + "]".repeat(600) + "}"))
+          .isInstanceOf(InvalidDocumentException.class)
+          .hasMessageContaining(path);
+      assertThat(writer.snapshot()).isSameAs(good);
+      assertThat(writer.refresh().version()).isEqualTo(good.version());
+    }
+  }
+
+  @Test
+  void jsonTextLongerThanTheMaximumIsRefusedBeforeItIsParsedWhole() {
+    try (JsonMmapFile writer =
+        JsonMmapFile.open(
+            JsonMmapOptions.builder(file()).role(Role.WRITER).maxSize(64 * 1024).build())) {
+      long version = writer.snapshot().version();
+      String text = "{\"pad\":\"" + "x".repeat(128 * 1024) + "\"}";
+      assertThatThrownBy(() -> writer.publish(text))
+          .isInstanceOf(JsonMmapException.class)
+          .hasMessageContaining(file().toString());
+      assertThat(writer.snapshot().version()).isEqualTo(version);
+    }
+  }
+
+  @Test
   void mergePatchFollowsRfc7386() throws Exception {
     ObjectNode target =
         (ObjectNode) JSON.readTree("{\"a\":\"b\",\"c\":{\"d\":\"e\",\"f\":\"g\"},\"l\":[1,2]}");

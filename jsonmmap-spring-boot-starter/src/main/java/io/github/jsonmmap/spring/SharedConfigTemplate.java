@@ -212,7 +212,8 @@ public class SharedConfigTemplate {
   // Validation runs inside the core's publish, on the exact document about to be written.
 
   /**
-   * Publishes a whole document (any Jackson-serialisable object or a tree).
+   * Publishes a whole document (any Jackson-serialisable object, a tree, or JSON text as a {@code
+   * String} or UTF-8 {@code byte[]}).
    *
    * @throws io.github.jsonmmap.NotWriterException when this process is not the writer
    * @throws SharedConfigValidationException when a validator rejects it; nothing is written
@@ -227,7 +228,7 @@ public class SharedConfigTemplate {
     return timed(() -> file.update(change));
   }
 
-  /** Applies an RFC 7386 merge patch (a tree or an object). */
+  /** Applies an RFC 7386 merge patch (a tree, an object, or JSON text). */
   public Snapshot merge(Object patch) {
     return timed(() -> file.merge(patch));
   }
