@@ -65,6 +65,13 @@ final class Idle {
       start(children, "BASELINE|-", Peer.BASELINE, "-", dir, 0);
       start(
           children,
+          "BASELINE_LOADED|Jackson parsed the document 2000 times, JNA called",
+          Peer.BASELINE_LOADED,
+          json.toString(),
+          dir,
+          0);
+      start(
+          children,
           "EVENTS|safety-net poll 5s while heard (default)",
           Peer.EVENTS,
           mmap.toString(),

@@ -220,7 +220,8 @@ final class Propagation {
       case FILE -> new FilePublisher(dir.resolve("config.json"));
       case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"), false);
       case FLOOR_EVENTS -> new FloorPublisher(dir.resolve("floor.shm"), true);
-      case BASELINE -> throw new IllegalArgumentException("BASELINE publishes nothing");
+      case BASELINE, BASELINE_LOADED ->
+          throw new IllegalArgumentException(peer + " publishes nothing");
     };
   }
 

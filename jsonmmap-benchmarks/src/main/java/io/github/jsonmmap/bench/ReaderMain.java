@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A reader process of the propagation harness. It follows one peer, records for every sequence
@@ -89,6 +90,7 @@ public final class ReaderMain {
           case FLOOR -> followFloor(Path.of(target));
           case FLOOR_EVENTS -> followFloorEvents(Path.of(target));
           case BASELINE -> () -> {};
+          case BASELINE_LOADED -> loadLibraries(Path.of(target));
         };
     say("READY");
     BufferedReader in =
@@ -111,6 +113,28 @@ public final class ReaderMain {
       // A blocked subscriber or watch thread must not keep the process alive.
       System.exit(0);
     }
+  }
+
+  /**
+   * Uses what a reader JVM uses, without a jsonmmap handle: parses and flattens the JSON document
+   * at {@code json} with Jackson as many times as a reader's first minute of changes might, and
+   * calls into JNA; then nothing runs.
+   */
+  private static AutoCloseable loadLibraries(Path json) throws IOException {
+    byte[] bytes = Files.readAllBytes(json);
+    JsonMapper mapper = JsonMapper.builder().build();
+    long fields = 0;
+    for (int i = 0; i < 2000; i++) {
+      fields += mapper.readTree(bytes).properties().size();
+    }
+    try (Memory memory = new Memory(4096)) {
+      memory.setLong(0, fields);
+      fields += memory.getLong(0) + Native.getLastError();
+    }
+    if (fields <= 0) {
+      throw new IllegalStateException("parsed nothing from " + json);
+    }
+    return () -> {};
   }
 
   private void record(long seq, long publishedAtNanos) {
