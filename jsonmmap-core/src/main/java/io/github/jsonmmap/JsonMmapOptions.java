@@ -345,7 +345,10 @@ public final class JsonMmapOptions {
       return this;
     }
 
-    /** A Jackson-serialisable object or a tree, published as version 1 of a new file. */
+    /**
+     * A Jackson-serialisable object, a tree, or JSON text (a {@code String} or UTF-8 {@code
+     * byte[]}, as {@link JsonMmapFile#publish} takes it), published as version 1 of a new file.
+     */
     public Builder initialDocument(Object initialDocument) {
       this.initialDocument = initialDocument;
       return this;

@@ -96,6 +96,20 @@ class JsonMmapFileTest {
   }
 
   @Test
+  void anInitialDocumentMayBeJsonText() {
+    try (JsonMmapFile writer =
+        JsonMmapFile.open(
+            JsonMmapOptions.builder(file())
+                .role(Role.WRITER)
+                .initialDocument("{ \"app\": \"orders\", \"limits\": { \"rps\": 10 } }")
+                .build())) {
+      assertThat(writer.snapshot().version()).isEqualTo(1);
+      assertThat(writer.snapshot().json())
+          .isEqualTo("{\"app\":\"orders\",\"limits\":{\"rps\":10}}");
+    }
+  }
+
+  @Test
   void badJsonTextIsRefusedNamingTheFileAndNothingIsWritten() {
     try (JsonMmapFile writer = writer()) {
       writer.publish("{\"good\":true}");
