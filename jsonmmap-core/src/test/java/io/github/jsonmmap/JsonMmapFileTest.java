@@ -139,7 +139,7 @@ class JsonMmapFileTest {
   }
 
   @Test
-  void jsonTextLongerThanTheMaximumIsRefusedBeforeItIsParsedWhole() {
+  void jsonTextLongerThanTheMaximumIsRefused() {
     try (JsonMmapFile writer =
         JsonMmapFile.open(
             JsonMmapOptions.builder(file()).role(Role.WRITER).maxSize(64 * 1024).build())) {

@@ -93,11 +93,16 @@ public final class BenchReader {
    * not as they come: a line per change woke the harness's pipe reader at the moment the next
    * readers of the same change needed the cores, for each of the readers.
    */
-  private static synchronized void print() {
-    if (unprinted.length() > 0) {
-      System.out.print(unprinted);
-      System.out.flush();
+  private static void print() {
+    String lines;
+    // Taken under the lock, printed outside it: a change never waits for the pipe.
+    synchronized (BenchReader.class) {
+      lines = unprinted.toString();
       unprinted.setLength(0);
+    }
+    if (!lines.isEmpty()) {
+      System.out.print(lines);
+      System.out.flush();
     }
   }
 

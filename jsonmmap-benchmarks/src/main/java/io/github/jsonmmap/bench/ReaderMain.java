@@ -116,9 +116,8 @@ public final class ReaderMain {
   }
 
   /**
-   * Uses what a reader JVM uses, without a jsonmmap handle: parses and flattens the JSON document
-   * at {@code json} with Jackson as many times as a reader's first minute of changes might, and
-   * calls into JNA; then nothing runs.
+   * Uses what a reader JVM uses, without a jsonmmap handle: parses the JSON document at {@code
+   * json} into a tree with Jackson 2000 times, and calls into JNA; then nothing runs.
    */
   private static AutoCloseable loadLibraries(Path json) throws IOException {
     byte[] bytes = Files.readAllBytes(json);
