@@ -1,5 +1,7 @@
 package io.github.jsonmmap;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -215,6 +217,7 @@ public final class Snapshot {
 
   /** The flattened value of a key (see {@link #flat()}), or null when absent. */
   public Object get(String key) {
+    requireNonNull(key, "key");
     Map<String, Object> map = flatForLookup();
     if (map != null) {
       return map.get(key);
@@ -225,6 +228,7 @@ public final class Snapshot {
 
   /** Whether the flattened document has the key. */
   public boolean contains(String key) {
+    requireNonNull(key, "key");
     Map<String, Object> map = flatForLookup();
     if (map != null) {
       return map.containsKey(key);
@@ -306,6 +310,8 @@ public final class Snapshot {
    * @throws InvalidDocumentException when the value cannot be converted to the type
    */
   public <T> Optional<T> get(String key, Class<T> type) {
+    requireNonNull(key, "key");
+    requireNonNull(type, "type");
     JsonNode node = Documents.at(treeView(), key);
     if (node == null || node.isNull()) {
       return Optional.empty();
@@ -315,6 +321,7 @@ public final class Snapshot {
 
   /** A copy of the subtree at a key path, or empty when absent. */
   public Optional<JsonNode> node(String key) {
+    requireNonNull(key, "key");
     JsonNode node = Documents.at(treeView(), key);
     return node == null ? Optional.empty() : Optional.of(node.deepCopy());
   }

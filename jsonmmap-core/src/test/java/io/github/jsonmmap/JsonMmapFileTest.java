@@ -76,6 +76,27 @@ class JsonMmapFileTest {
   }
 
   @Test
+  void aNullKeyIsRefusedTheSameWayBeforeAndAfterTheSnapshotIsFlattened() {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      writer.publish(Map.of("a", 1));
+      Snapshot fresh = reader.refresh();
+      Snapshot flattened = writer.snapshot();
+      flattened.flat();
+      for (Snapshot s : List.of(fresh, flattened)) {
+        assertThatThrownBy(() -> s.get(null))
+            .isInstanceOf(NullPointerException.class)
+            .hasMessage("key");
+        assertThatThrownBy(() -> s.contains(null)).hasMessage("key");
+        assertThatThrownBy(() -> s.get(null, Integer.class)).hasMessage("key");
+        assertThatThrownBy(() -> s.get("a", null)).hasMessage("type");
+        assertThatThrownBy(() -> s.node(null)).hasMessage("key");
+        assertThat(s.get("a")).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   void jsonTextIsPublishedAsTheDocumentItHolds() {
     try (JsonMmapFile writer = writer();
         JsonMmapFile reader = reader()) {
