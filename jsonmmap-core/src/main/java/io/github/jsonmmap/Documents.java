@@ -140,16 +140,12 @@ final class Documents {
    */
   record Shape(int keys, long keyChars, boolean dottedNames) {}
 
-  /** Checks and parses a document; its root must be an object. */
-  ObjectNode parse(Path file, byte[] bytes) {
-    return parseChecked(file, bytes).tree();
-  }
-
   /**
-   * Checks a document against every rule of FORMAT.md: encoding, JSON syntax and limits, an object
-   * at the root, numbers within range, and the flattened size.
+   * Parses JSON text by the encoding and syntax rules (strict UTF-8, no duplicate names, the
+   * parser's limits) into a tree whose root must be an object; the flattened size is left to the
+   * walk of whoever uses the tree (the writer walks what it publishes).
    */
-  Parsed parseChecked(Path file, byte[] bytes) {
+  ObjectNode parseText(Path file, byte[] bytes) {
     checkEncoding(file, bytes);
     JsonNode tree;
     try {
@@ -157,7 +153,15 @@ final class Documents {
     } catch (JacksonException e) {
       throw notJson(file, bytes, describe(e));
     }
-    ObjectNode root = requireObject(file, tree);
+    return requireObject(file, tree);
+  }
+
+  /**
+   * Checks a document against every rule of FORMAT.md: encoding, JSON syntax and limits, an object
+   * at the root, numbers within range, and the flattened size.
+   */
+  Parsed parseChecked(Path file, byte[] bytes) {
+    ObjectNode root = parseText(file, bytes);
     Shape shape = walk(file, root, bytes.length, false);
     return new Parsed(root, shape);
   }
@@ -494,10 +498,10 @@ final class Documents {
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
     if (value instanceof CharSequence text) {
-      return parse(file, text.toString().getBytes(StandardCharsets.UTF_8));
+      return parseText(file, text.toString().getBytes(StandardCharsets.UTF_8));
     }
     if (value instanceof byte[] utf8) {
-      return parse(file, utf8);
+      return parseText(file, utf8);
     }
     JsonNode tree;
     try {

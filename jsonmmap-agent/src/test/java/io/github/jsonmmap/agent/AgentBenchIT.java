@@ -52,9 +52,9 @@ import org.junit.jupiter.api.io.TempDir;
  * hundred calls, and after 300 puts a reader's per-version path still ran half in the bytecode
  * interpreter (a profile of the readers; the first changes of a fresh reader are what {@code
  * ./bench.sh}'s cold part measures). {@code -Djsonmmap.agent.bench.agentJvmArgs} and {@code
- * readerJvmArgs} add JVM options ({@code {id}} becomes the process's host or host.reader), for
- * example a flight recording per process; every process is stopped with SIGTERM so that it is
- * written.
+ * readerJvmArgs} add JVM options ({@code {id}} becomes the process's host, host.reader or
+ * "reference"), for example a flight recording per process; every process is stopped with SIGTERM
+ * so that it is written.
  *
  * <p>{@code -Djsonmmap.agent.bench.hosts=3 -Djsonmmap.agent.bench.readers=2
  * -Djsonmmap.agent.bench.puts=200 -Djsonmmap.agent.bench.warmup=1000
