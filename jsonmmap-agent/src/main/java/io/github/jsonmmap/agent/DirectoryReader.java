@@ -1,19 +1,28 @@
 package io.github.jsonmmap.agent;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -32,9 +41,21 @@ import tools.jackson.databind.node.ObjectNode;
  * Kubernetes' {@code ..data} and {@code ..2024_...} entries: their content is reached through the
  * visible symlinks.
  *
- * <p>Symlinks are followed on purpose: a mounted ConfigMap is made of them, and the agent reads
- * only the directory its operator named. Only regular files (after following) are read, so a FIFO
- * cannot block the agent.
+ * <p>What is read is confined to the directory, whoever put it there: a symlink is followed only
+ * when its target, resolved, lies inside the directory (a mounted ConfigMap is made of such links
+ * into its own {@code ..data}); one pointing elsewhere, at {@code /etc/shadow} say, would publish
+ * that file to every process that can read the shared file, and fails the read naming the link
+ * ({@code outside}). A directory reached again through a link (a loop) fails it too ({@code loop}).
+ * Only regular files and directories are read: a FIFO, socket or device is skipped, and a file is
+ * opened without following links at the path its check resolved, so that a link put there in
+ * between fails the open instead of being followed. A directory or file that any user may write
+ * ({@code o+w}) on a writable file system fails the read ({@code untrusted}): anyone could put
+ * configuration into every process on the host. Every cost is bounded by the limits below: a file
+ * of more than {@link #MAX_FILE_SIZE} bytes (read up to one byte past the limit, so a file that
+ * grows while it is read is caught too), more than {@link #MAX_TOTAL_SIZE} bytes in all, more than
+ * {@link #MAX_ENTRIES} entries, or directories nested deeper than {@link #MAX_DEPTH} fail the read
+ * ({@code too-large}, {@code too-many}, {@code too-deep}). A failed read changes nothing: the
+ * source reports it and the last good version stays.
  *
  * <p>Stateless and safe to call from any thread.
  */
@@ -43,54 +64,110 @@ final class DirectoryReader {
   /** Largest file read, so that a huge file cannot exhaust the agent's memory. */
   static final long MAX_FILE_SIZE = 16L * 1024 * 1024;
 
-  private static final int MAX_DEPTH = 8;
+  /** Most bytes read from all files of one directory together. */
+  static final long MAX_TOTAL_SIZE = 64L * 1024 * 1024;
+
+  /** Most entries (files, directories and anything else) listed in one read. */
+  static final int MAX_ENTRIES = 10_000;
+
+  /** Deepest directory nesting read below the source directory. */
+  static final int MAX_DEPTH = 8;
 
   private final JsonMapper mapper;
+  private final long maxFileSize;
+  private final long maxTotalSize;
+  private final int maxEntries;
 
   DirectoryReader(JsonMapper mapper) {
-    this.mapper = mapper;
+    this(mapper, MAX_FILE_SIZE, MAX_TOTAL_SIZE, MAX_ENTRIES);
   }
 
-  /** The latest modification time of the files read, in epoch microseconds. */
-  record Result(ObjectNode document, long newestMicros) {}
+  /** With other limits (tests). */
+  DirectoryReader(JsonMapper mapper, long maxFileSize, long maxTotalSize, int maxEntries) {
+    this.mapper = mapper;
+    this.maxFileSize = maxFileSize;
+    this.maxTotalSize = maxTotalSize;
+    this.maxEntries = maxEntries;
+  }
+
+  /**
+   * The document, the latest modification time of the files read (epoch microseconds), and the
+   * directories read (resolved paths, the source directory first), for the source to watch.
+   */
+  record Result(ObjectNode document, long newestMicros, List<Path> directories) {}
+
+  /** What one read has used of its limits, and where it is. */
+  private static final class Budget {
+    final Path base;
+    final List<Path> open = new ArrayList<>();
+    final List<Path> read = new ArrayList<>();
+    long bytes;
+    int entries;
+    long newestMicros;
+
+    Budget(Path base) {
+      this.base = base;
+    }
+  }
 
   Result read(Path directory) {
     if (!Files.isDirectory(directory)) {
       throw new SourceException(
           "missing", directory, "source directory does not exist: path=" + directory);
     }
-    ObjectNode root = JsonNodeFactory.instance.objectNode();
-    long[] newest = {0};
-    readInto(directory, root, 0, newest);
-    return new Result(root, newest[0]);
-  }
-
-  private void readInto(Path directory, ObjectNode target, int depth, long[] newest) {
-    if (depth > MAX_DEPTH) {
-      throw new SourceException(
-          "too-deep",
-          directory,
-          "directory nesting too deep: path=" + directory + " limit=" + MAX_DEPTH);
-    }
-    List<Path> entries = new ArrayList<>();
-    try (Stream<Path> list = Files.list(directory)) {
-      list.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().forEach(entries::add);
+    Path base;
+    try {
+      base = directory.toRealPath();
     } catch (IOException e) {
       throw new SourceException(
-          "io", directory, "cannot list source directory: path=" + directory + " error=" + e, e);
+          "io", directory, "cannot resolve source directory: path=" + directory + " error=" + e, e);
     }
-    for (Path entry : entries) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    Budget budget = new Budget(base);
+    checkWriters(directory, base, attributes(directory, base));
+    readInto(directory, base, root, 0, budget);
+    return new Result(root, budget.newestMicros, List.copyOf(budget.read));
+  }
+
+  /**
+   * Reads the directory {@code shown} (the path as the operator and the links name it), whose
+   * resolved path is {@code real}, into {@code target}.
+   */
+  private void readInto(Path shown, Path real, ObjectNode target, int depth, Budget budget) {
+    if (depth > MAX_DEPTH) {
+      throw new SourceException(
+          "too-deep", shown, "directory nesting too deep: path=" + shown + " limit=" + MAX_DEPTH);
+    }
+    if (budget.open.contains(real)) {
+      throw new SourceException(
+          "loop",
+          shown,
+          "source directory reached again through a symlink (a loop): path="
+              + shown
+              + " target="
+              + real);
+    }
+    budget.open.add(real);
+    budget.read.add(real);
+    for (Path entry : list(shown, budget)) {
       String name = entry.getFileName().toString();
-      if (Files.isDirectory(entry)) {
+      Path resolved = resolve(entry, budget);
+      if (resolved == null) {
+        continue;
+      }
+      PosixFileAttributes attributes = attributes(entry, resolved);
+      if (attributes.isDirectory()) {
+        checkWriters(entry, resolved, attributes);
         ObjectNode child =
             target.get(name) instanceof ObjectNode existing ? existing : target.putObject(name);
-        readInto(entry, child, depth + 1, newest);
+        readInto(entry, resolved, child, depth + 1, budget);
         continue;
       }
-      if (!Files.isRegularFile(entry)) {
+      if (!attributes.isRegularFile()) {
         continue;
       }
-      byte[] bytes = readBytes(entry, newest);
+      checkWriters(entry, resolved, attributes);
+      byte[] bytes = readBytes(entry, resolved, attributes, budget);
       String lower = name.toLowerCase(java.util.Locale.ROOT);
       if (lower.endsWith(".json")) {
         merge(target, parseJson(entry, bytes));
@@ -106,29 +183,150 @@ final class DirectoryReader {
         target.put(name, text);
       }
     }
+    budget.open.remove(budget.open.size() - 1);
   }
 
-  private static byte[] readBytes(Path file, long[] newest) {
-    try {
-      long size = Files.size(file);
-      if (size > MAX_FILE_SIZE) {
-        throw new SourceException(
-            "too-large",
-            file,
-            "source file too large: path=" + file + " size=" + size + " limit=" + MAX_FILE_SIZE);
+  /** The visible entries of a directory in name order, counted against {@link #MAX_ENTRIES}. */
+  private List<Path> list(Path directory, Budget budget) {
+    List<Path> entries = new ArrayList<>();
+    try (DirectoryStream<Path> list = Files.newDirectoryStream(directory)) {
+      for (Path p : list) {
+        if (++budget.entries > maxEntries) {
+          throw new SourceException(
+              "too-many",
+              directory,
+              "too many entries in the source directory: path="
+                  + directory
+                  + " limit="
+                  + maxEntries);
+        }
+        if (!p.getFileName().toString().startsWith(".")) {
+          entries.add(p);
+        }
       }
-      newest[0] =
-          Math.max(
-              newest[0],
-              Files.getLastModifiedTime(file).to(java.util.concurrent.TimeUnit.MICROSECONDS));
-      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new SourceException(
+          "io", directory, "cannot list source directory: path=" + directory + " error=" + e, e);
+    }
+    entries.sort(null);
+    return entries;
+  }
+
+  /**
+   * Where {@code entry} leads with every link followed, which must be inside the source directory;
+   * null for an entry gone meanwhile or a dangling link (skipped, as a missing file).
+   */
+  private static Path resolve(Path entry, Budget budget) {
+    Path resolved;
+    try {
+      resolved = entry.toRealPath();
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new SourceException(
+          "io", entry, "cannot resolve source entry: path=" + entry + " error=" + e, e);
+    }
+    if (!resolved.startsWith(budget.base)) {
+      throw new SourceException(
+          "outside",
+          entry,
+          "source entry leads outside the source directory (a symlink?): path="
+              + entry
+              + " target="
+              + resolved
+              + " directory="
+              + budget.base
+              + " (not read; links are followed only within the directory)");
+    }
+    return resolved;
+  }
+
+  /** The attributes of {@code resolved} itself (no link left to follow there). */
+  private static PosixFileAttributes attributes(Path entry, Path resolved) {
+    try {
+      return Files.readAttributes(resolved, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new SourceException(
+          "io", entry, "cannot read attributes of source entry: path=" + entry + " error=" + e, e);
+    }
+  }
+
+  /** Refuses what any user may write, on a file system that lets them. */
+  private static void checkWriters(Path entry, Path resolved, PosixFileAttributes attributes) {
+    if (!attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
+      return;
+    }
+    try {
+      if (Files.getFileStore(resolved).isReadOnly()) {
+        // A read-only mount (Kubernetes mounts ConfigMap volumes so): nobody writes there.
+        return;
+      }
+    } catch (IOException e) {
+      // Unknown: treated as writable.
+    }
+    throw new SourceException(
+        "untrusted",
+        entry,
+        "source "
+            + (attributes.isDirectory() ? "directory" : "file")
+            + " may be written by any user: path="
+            + entry
+            + " mode="
+            + PosixFilePermissions.toString(attributes.permissions())
+            + " (anyone could put configuration into every process on the host; remove o+w)");
+  }
+
+  /**
+   * Reads a regular file at its resolved path without following links, at most one byte past the
+   * per-file and the total limit.
+   */
+  private byte[] readBytes(
+      Path entry, Path resolved, PosixFileAttributes attributes, Budget budget) {
+    long room = Math.min(maxFileSize, maxTotalSize - budget.bytes);
+    if (attributes.size() > room) {
+      throw tooLarge(entry, attributes.size(), budget);
+    }
+    budget.newestMicros =
+        Math.max(
+            budget.newestMicros,
+            attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.MICROSECONDS));
+    try (SeekableByteChannel ch =
+            Files.newByteChannel(resolved, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        InputStream in = Channels.newInputStream(ch)) {
+      byte[] bytes = in.readNBytes((int) room + 1);
+      if (bytes.length > room) {
+        throw tooLarge(entry, bytes.length, budget);
+      }
+      budget.bytes += bytes.length;
+      return bytes;
     } catch (IOException e) {
       throw new SourceException(
           "io",
-          file,
-          "cannot read source file: path=" + file + " error=" + e.getClass().getSimpleName(),
+          entry,
+          "cannot read source file: path=" + entry + " error=" + e.getClass().getSimpleName(),
           e);
     }
+  }
+
+  private SourceException tooLarge(Path entry, long size, Budget budget) {
+    if (size <= maxFileSize) {
+      return new SourceException(
+          "too-large",
+          entry,
+          "source directory too large: path="
+              + entry
+              + " read="
+              + budget.bytes
+              + " size="
+              + size
+              + " limit="
+              + maxTotalSize
+              + " (all files together)");
+    }
+    return new SourceException(
+        "too-large",
+        entry,
+        "source file too large: path=" + entry + " size=" + size + " limit=" + maxFileSize);
   }
 
   private static String decode(Path file, byte[] bytes) {

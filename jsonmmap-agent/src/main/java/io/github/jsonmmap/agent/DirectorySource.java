@@ -11,20 +11,25 @@ import java.nio.file.Path;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows a directory ({@link DirectoryReader} says how it is read): a file event in it (a file
- * edited in place, or Kubernetes' atomic swap of the {@code ..data} symlink) makes the agent read
- * the whole directory again once the events have paused for {@code settle}, and a fallback poll
- * does so as well. A stream of events that never pauses cannot starve it: the directory is read at
- * the latest {@code maxDelay} after the first event of a burst, and any event during a read makes
- * another one, so the published document always converges on the directory's latest state; two
- * reads are at least {@code settle} apart, which bounds the rate. A directory that cannot be read,
- * or a file that is not valid (half-written), is reported and the last good version stays; the next
- * event or poll tries again.
+ * Follows a directory ({@link DirectoryReader} says how it is read): a file event in it or in any
+ * sub-directory read (a file edited in place, or Kubernetes' atomic swap of the {@code ..data}
+ * symlink) makes the agent read the whole directory again once the events have paused for {@code
+ * settle}, and a fallback poll does so as well. A stream of events that never pauses cannot starve
+ * it: the directory is read at the latest {@code maxDelay} after the first event of a burst, and
+ * any event during a read makes another one, so the published document always converges on the
+ * directory's latest state; two reads are at least {@code settle} apart, which bounds the rate. A
+ * directory that cannot be read, or a file that is not valid (half-written), is reported and the
+ * last good version stays; the next event or poll tries again.
  *
  * <p>One thread of its own; {@link #close()} is safe from any thread.
  */
@@ -39,7 +44,13 @@ final class DirectorySource implements Source {
   private final Duration maxDelay;
   private final Duration pollInterval;
   private volatile boolean closed;
-  private WatchService watchService;
+  private volatile WatchService watchService;
+
+  // Used by the source's thread only.
+  /** The directories watched besides the source directory (resolved paths), by their keys. */
+  private final Map<Path, WatchKey> watched = new HashMap<>();
+
+  private WatchKey rootKey;
   private Thread thread;
 
   DirectorySource(
@@ -84,8 +95,13 @@ final class DirectorySource implements Source {
         while (key != null) {
           key.pollEvents();
           if (!key.reset()) {
-            closeWatch();
-            break;
+            if (key == rootKey) {
+              closeWatch();
+              break;
+            }
+            // A sub-directory gone (an old ConfigMap version deleted): the next read says what
+            // to watch now.
+            watched.values().remove(key);
           }
           long wait = Math.min(settle.toNanos(), deadline - System.nanoTime());
           if (wait <= 0) {
@@ -110,7 +126,7 @@ final class DirectorySource implements Source {
     try {
       WatchService ws = directory.getFileSystem().newWatchService();
       try {
-        directory.register(ws, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+        rootKey = directory.register(ws, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
       } catch (IOException e) {
         ws.close();
         throw e;
@@ -121,9 +137,42 @@ final class DirectorySource implements Source {
     }
   }
 
+  /**
+   * Watches each sub-directory the last read went through (so that a file edited in place there is
+   * seen at once, not at the next poll) and no other.
+   */
+  private void watchDirectories(List<Path> directories) {
+    WatchService ws = watchService;
+    if (ws == null) {
+      return;
+    }
+    Set<Path> wanted = new HashSet<>(directories.subList(1, directories.size()));
+    watched
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (wanted.contains(e.getKey()) && e.getValue().isValid()) {
+                return false;
+              }
+              e.getValue().cancel();
+              return true;
+            });
+    for (Path dir : wanted) {
+      if (!watched.containsKey(dir)) {
+        try {
+          watched.put(dir, dir.register(ws, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE));
+        } catch (IOException | ClosedWatchServiceException e) {
+          LOG.debug("cannot watch sub-directory: path={} error={}", dir, e.toString());
+        }
+      }
+    }
+  }
+
   private void closeWatch() {
     WatchService ws = watchService;
     watchService = null;
+    rootKey = null;
+    watched.clear();
     if (ws != null) {
       try {
         ws.close();
@@ -137,6 +186,7 @@ final class DirectorySource implements Source {
     long observed = System.nanoTime();
     try {
       DirectoryReader.Result result = reader.read(directory);
+      watchDirectories(result.directories());
       publisher.offer(new SourceDocument(result.document(), -1, result.newestMicros(), observed));
     } catch (JsonMmapException e) {
       publisher.failed(e);
@@ -156,7 +206,15 @@ final class DirectorySource implements Source {
   @Override
   public void close() {
     closed = true;
-    closeWatch();
+    // Wakes the thread's wait; the thread owns the keys and drops them as it ends.
+    WatchService ws = watchService;
+    if (ws != null) {
+      try {
+        ws.close();
+      } catch (IOException e) {
+        LOG.debug("closing watch service: path={} error={}", directory, e.toString());
+      }
+    }
     Thread t;
     synchronized (this) {
       t = thread;

@@ -174,6 +174,67 @@ class DirectorySourceTest {
   }
 
   @Test
+  void aLinkOutOfTheDirectoryIsNeverPublishedAndTheLastGoodVersionStays() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("config"));
+    write(dir.resolve("app.json"), "{\"limits\":{\"rate\":10}}");
+    Path secret = Files.createDirectory(tmp.resolve("private")).resolve("token");
+    write(secret, "top-secret-token");
+    Path file = tmp.resolve("app.jsonmmap");
+
+    ConfigurableApplicationContext context = agent(dir, file);
+    JsonMmapFile reader = reader(file);
+    await()
+        .atMost(DEADLINE)
+        .until(() -> Integer.valueOf(10).equals(reader.refresh().get("limits.rate")));
+    long good = reader.snapshot().version();
+    DocumentPublisher publisher = context.getBean(DocumentPublisher.class);
+
+    Path link = Files.createSymbolicLink(dir.resolve("token"), secret);
+    await().atMost(DEADLINE).until(() -> !publisher.sourceUp());
+    assertThat(publisher.sourceReason()).contains("outside").contains(link.toString());
+    assertThat(context.getBean(AgentHealthIndicator.class).health().getStatus())
+        .isEqualTo(Status.DOWN);
+    assertThat(reader.refresh().version()).isEqualTo(good);
+    assertThat(reader.snapshot().get("token")).isNull();
+    assertThat(Files.readString(file, StandardCharsets.ISO_8859_1))
+        .doesNotContain("top-secret-token");
+
+    Files.delete(link);
+    write(dir.resolve("app.json"), "{\"limits\":{\"rate\":20}}");
+    await()
+        .atMost(DEADLINE)
+        .until(() -> Integer.valueOf(20).equals(reader.refresh().get("limits.rate")));
+    assertThat(publisher.sourceUp()).isTrue();
+  }
+
+  @Test
+  void aFileEditedInASubDirectoryIsSeenWithoutWaitingForThePoll() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("config"));
+    Path sub = Files.createDirectories(dir.resolve("db").resolve("primary"));
+    write(sub.resolve("url"), "jdbc:one\n");
+    Path file = tmp.resolve("app.jsonmmap");
+
+    // The poll would take an hour: only the sub-directory's events can bring the edits.
+    agent(dir, file, "--jsonmmap.agent.directory.poll-interval=1h");
+    JsonMmapFile reader = reader(file);
+    await().atMost(DEADLINE).until(() -> "jdbc:one".equals(reader.refresh().get("db.primary.url")));
+
+    write(sub.resolve("url"), "jdbc:two\n");
+    await().atMost(DEADLINE).until(() -> "jdbc:two".equals(reader.refresh().get("db.primary.url")));
+
+    // A sub-directory made after the first read is watched from the read that found it.
+    Path replica = Files.createDirectory(dir.resolve("db").resolve("replica"));
+    write(replica.resolve("url"), "jdbc:three\n");
+    await()
+        .atMost(DEADLINE)
+        .until(() -> "jdbc:three".equals(reader.refresh().get("db.replica.url")));
+    write(replica.resolve("url"), "jdbc:four\n");
+    await()
+        .atMost(DEADLINE)
+        .until(() -> "jdbc:four".equals(reader.refresh().get("db.replica.url")));
+  }
+
+  @Test
   void anEditThatChangesNothingAndARestartPublishNoVersion() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("config"));
     Path json = dir.resolve("app.json");
