@@ -2,9 +2,13 @@ package io.github.jsonmmap.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.SerializableString;
@@ -89,32 +93,23 @@ final class Json {
 
   /**
    * Reads a JSON object given as an argument: the JSON itself, {@code @path} for a file, or {@code
-   * -} for standard input.
+   * -} for standard input. A file must be a regular file (a FIFO with no writer would block the
+   * command in open(), a device like {@code /dev/zero} never ends: a pipe goes through {@code -});
+   * a file or standard input is read to at most {@code limit} bytes and must be UTF-8.
    *
    * @param what what the value is, for messages ("document", "patch")
+   * @param limit the most bytes of input taken (more is refused, not read)
    */
-  static ObjectNode readObject(String argument, String what) {
+  static ObjectNode readObject(String argument, String what, long limit) {
     String source;
     String text;
     if (argument.equals("-")) {
       source = "stdin";
-      text = readStdin();
+      text = decode(readBounded(System.in, source, what, limit), source, what);
     } else if (argument.startsWith("@")) {
       Path file = Path.of(argument.substring(1)).toAbsolutePath().normalize();
       source = "file " + file;
-      try {
-        text = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw CliException.usage(
-            "cannot read "
-                + what
-                + ": input="
-                + file
-                + " error="
-                + e.getClass().getSimpleName()
-                + ": "
-                + e.getMessage());
-      }
+      text = decode(readFile(file, what, limit), source, what);
     } else {
       source = "argument";
       text = argument;
@@ -168,12 +163,76 @@ final class Json {
     }
   }
 
-  private static String readStdin() {
+  /** The bytes of a regular file named by {@code @path} (links followed: the user named it). */
+  private static byte[] readFile(Path file, String what, long limit) {
     try {
-      InputStream in = System.in;
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attributes.isRegularFile()) {
+        throw CliException.usage(
+            "cannot read "
+                + what
+                + ": input="
+                + file
+                + (attributes.isDirectory()
+                    ? " is a directory"
+                    : " is not a regular file (a FIFO, socket or device; to read a pipe, give -"
+                        + " and pipe it to standard input)"));
+      }
+      if (attributes.size() > limit) {
+        throw tooLarge(what, "file " + file, CliText.bytes(attributes.size()), limit);
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        return readBounded(in, "file " + file, what, limit);
+      }
     } catch (IOException e) {
-      throw CliException.usage("cannot read standard input: error=" + e.getMessage());
+      throw CliException.usage(
+          "cannot read "
+              + what
+              + ": input="
+              + file
+              + " error="
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage());
+    }
+  }
+
+  /** At most {@code limit} bytes of {@code in}; one more is refused as too large. */
+  private static byte[] readBounded(InputStream in, String source, String what, long limit) {
+    try {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      if (bytes.length > limit) {
+        throw tooLarge(what, source, "over " + CliText.bytes(limit), limit);
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw CliException.usage(
+          "cannot read " + what + ": input=" + source + " error=" + e.getMessage());
+    }
+  }
+
+  private static CliException tooLarge(String what, String source, String size, long limit) {
+    return CliException.usage(
+        what
+            + " too large: input="
+            + source
+            + " size="
+            + size
+            + " limit="
+            + CliText.bytes(limit)
+            + " (the file's --max-size; a document is at most a third of it)");
+  }
+
+  private static String decode(byte[] bytes, String source, String what) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw CliException.usage(what + " is not UTF-8 text: input=" + source);
     }
   }
 

@@ -41,7 +41,7 @@ final class MergeCommand implements Callable<Integer>, FileCommand {
 
   @Override
   public Integer call() {
-    ObjectNode tree = Json.readObject(patch, "patch");
+    ObjectNode tree = Json.readObject(patch, "patch", write.inputLimit(file));
     return InboxWrite.run(
         spec, write, inbox, file, Request.merge(tree), writer -> writer.merge(tree));
   }

@@ -41,7 +41,7 @@ final class PutCommand implements Callable<Integer>, FileCommand {
 
   @Override
   public Integer call() {
-    ObjectNode tree = Json.readObject(document, "document");
+    ObjectNode tree = Json.readObject(document, "document", write.inputLimit(file));
     return InboxWrite.run(
         spec, write, inbox, file, Request.put(tree), writer -> writer.publish(tree));
   }

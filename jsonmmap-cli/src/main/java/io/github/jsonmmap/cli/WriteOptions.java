@@ -2,7 +2,9 @@ package io.github.jsonmmap.cli;
 
 import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.JsonMmapOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Mixin;
@@ -30,6 +32,21 @@ final class WriteOptions {
   long maxSize = JsonMmapOptions.DEFAULT_MAX_SIZE;
 
   @Mixin TrustOptions trust;
+
+  /**
+   * The most bytes of JSON input a command takes: the file's largest size ({@code --max-size}, or
+   * the file's size if larger), three times the longest document it can hold, so pretty-printed
+   * input fits; more cannot be a document of this file.
+   */
+  long inputLimit(Path file) {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      size = 0;
+    }
+    return Math.max(maxSize, size);
+  }
 
   JsonMmapFile open(Path file, PrintWriter err) {
     return Open.writer(file, maxSize, wait, err, trust);

@@ -93,6 +93,9 @@ final class Cli implements AutoCloseable {
         if (stdin != null) {
           in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
+      } catch (IOException e) {
+        // The command stopped reading its input (it refused more than it takes): its output and
+        // exit code say what it did.
       }
       return new Cli(process);
     } catch (IOException e) {
