@@ -190,6 +190,14 @@ final class DirectorySource implements Source {
       publisher.offer(new SourceDocument(result.document(), -1, result.newestMicros(), observed));
     } catch (JsonMmapException e) {
       publisher.failed(e);
+    } catch (StackOverflowError e) {
+      // Whatever nests past the bounds checked: reported, and this thread goes on.
+      publisher.failed(
+          new SourceException(
+              "too-deep",
+              directory,
+              "source directory nests too deep to read: path=" + directory,
+              e));
     } catch (RuntimeException e) {
       publisher.failed(
           new SourceException(

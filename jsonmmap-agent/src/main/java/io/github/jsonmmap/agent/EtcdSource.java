@@ -243,6 +243,13 @@ final class EtcdSource implements Source {
       publisher.offer(new SourceDocument(document(), revision, 0, observed));
     } catch (JsonMmapException e) {
       publisher.failed(e);
+    } catch (StackOverflowError e) {
+      publisher.failed(
+          new SourceException(
+              "too-deep",
+              origin,
+              "etcd state nests too deep to build: source=" + origin + " revision=" + revision,
+              e));
     } catch (RuntimeException e) {
       // Never let an unexpected failure escape into jetcd's callback: it would end the watch.
       publisher.failed(

@@ -130,6 +130,24 @@ class DirectoryReaderTest {
   }
 
   @Test
+  void aPropertyNameOfTooManySegmentsIsRefusedNotOverflowingTheStack() throws Exception {
+    Path dir = dir();
+    Path deep = dir.resolve("deep.properties");
+    Files.writeString(deep, "a.".repeat(50_000) + "b=1\n");
+    Files.writeString(dir.resolve("more.properties"), "a.".repeat(50_000) + "c=1\n");
+
+    assertThatThrownBy(() -> reader.read(dir))
+        .satisfies(e -> assertRefused(e, "too-deep", deep))
+        .hasMessageContaining("limit=" + PropertyPaths.MAX_SEGMENTS);
+
+    Files.writeString(deep, "a.".repeat(PropertyPaths.MAX_SEGMENTS - 1) + "b=1\n");
+    Files.delete(dir.resolve("more.properties"));
+    ObjectNode document = reader.read(dir).document();
+    assertThat(document.at("/a".repeat(PropertyPaths.MAX_SEGMENTS - 1) + "/b").asString())
+        .isEqualTo("1");
+  }
+
+  @Test
   void aFifoIsSkippedWithoutBlocking() throws Exception {
     Path dir = dir();
     Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe").toString()).start();
