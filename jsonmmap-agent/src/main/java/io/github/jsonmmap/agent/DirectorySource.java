@@ -198,6 +198,17 @@ final class DirectorySource implements Source {
               directory,
               "source directory nests too deep to read: path=" + directory,
               e));
+    } catch (OutOfMemoryError e) {
+      publisher.failed(
+          new SourceException(
+              "too-large-for-heap",
+              directory,
+              "source directory does not fit in the agent's heap: path="
+                  + directory
+                  + " maxHeap="
+                  + Runtime.getRuntime().maxMemory()
+                  + " (raise -Xmx, or make the directory smaller)",
+              e));
     } catch (RuntimeException e) {
       publisher.failed(
           new SourceException(
