@@ -97,7 +97,7 @@ class AgentConfiguration {
             }
             yield new DirectorySource(
                 d.getPath(),
-                new DirectoryReader(mapper),
+                new DirectoryReader(mapper, java.util.Set.copyOf(d.getTrustedUsers())),
                 publisher,
                 d.getSettle(),
                 d.getMaxDelay(),

@@ -165,6 +165,21 @@ public class AgentProperties {
     /** How often to read the directory even without a file event (a safety net). */
     private Duration pollInterval = Duration.ofSeconds(5);
 
+    /**
+     * Accounts trusted to own the directory's files and sub-directories besides root and the
+     * agent's own user: user names, or numeric uids (a deploy account, a ConfigMap's fsGroup
+     * owner).
+     */
+    private List<String> trustedUsers = new ArrayList<>();
+
+    public List<String> getTrustedUsers() {
+      return trustedUsers;
+    }
+
+    public void setTrustedUsers(List<String> trustedUsers) {
+      this.trustedUsers = trustedUsers;
+    }
+
     public Path getPath() {
       return path;
     }

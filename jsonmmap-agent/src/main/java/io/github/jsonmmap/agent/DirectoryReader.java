@@ -19,9 +19,11 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -50,12 +52,13 @@ import tools.jackson.databind.node.ObjectNode;
  * opened without following links at the path its check resolved, so that a link put there in
  * between fails the open instead of being followed. A directory or file that any user may write
  * ({@code o+w}) on a writable file system fails the read ({@code untrusted}): anyone could put
- * configuration into every process on the host. Every cost is bounded by the limits below: a file
- * of more than {@link #MAX_FILE_SIZE} bytes (read up to one byte past the limit, so a file that
- * grows while it is read is caught too), more than {@link #MAX_TOTAL_SIZE} bytes in all, more than
- * {@link #MAX_ENTRIES} entries, or directories nested deeper than {@link #MAX_DEPTH} fail the read
- * ({@code too-large}, {@code too-many}, {@code too-deep}). A failed read changes nothing: the
- * source reports it and the last good version stays.
+ * configuration into every process on the host; so does one owned by an account other than root,
+ * the agent's own, or one of {@code trustedUsers} (as OpenSSH's {@code StrictModes}). Every cost is
+ * bounded by the limits below: a file of more than {@link #MAX_FILE_SIZE} bytes (read up to one
+ * byte past the limit, so a file that grows while it is read is caught too), more than {@link
+ * #MAX_TOTAL_SIZE} bytes in all, more than {@link #MAX_ENTRIES} entries, or directories nested
+ * deeper than {@link #MAX_DEPTH} fail the read ({@code too-large}, {@code too-many}, {@code
+ * too-deep}). A failed read changes nothing: the source reports it and the last good version stays.
  *
  * <p>Stateless and safe to call from any thread.
  */
@@ -74,20 +77,49 @@ final class DirectoryReader {
   static final int MAX_DEPTH = 8;
 
   private final JsonMapper mapper;
+  private final Set<String> trustedUsers;
   private final long maxFileSize;
   private final long maxTotalSize;
   private final int maxEntries;
 
   DirectoryReader(JsonMapper mapper) {
-    this(mapper, MAX_FILE_SIZE, MAX_TOTAL_SIZE, MAX_ENTRIES);
+    this(mapper, Set.of());
+  }
+
+  /**
+   * @param trustedUsers accounts trusted to own what is read besides root and this process's user:
+   *     user names or numeric uids
+   */
+  DirectoryReader(JsonMapper mapper, Set<String> trustedUsers) {
+    this(mapper, trustedUsers, MAX_FILE_SIZE, MAX_TOTAL_SIZE, MAX_ENTRIES);
   }
 
   /** With other limits (tests). */
-  DirectoryReader(JsonMapper mapper, long maxFileSize, long maxTotalSize, int maxEntries) {
+  DirectoryReader(
+      JsonMapper mapper,
+      Set<String> trustedUsers,
+      long maxFileSize,
+      long maxTotalSize,
+      int maxEntries) {
     this.mapper = mapper;
+    Set<String> trusted = new HashSet<>(trustedUsers);
+    trusted.add("0");
+    trusted.add("root");
+    trusted.add(ownUid());
+    trusted.add(System.getProperty("user.name", "root"));
+    this.trustedUsers = Set.copyOf(trusted);
     this.maxFileSize = maxFileSize;
     this.maxTotalSize = maxTotalSize;
     this.maxEntries = maxEntries;
+  }
+
+  /** This process's uid, as a string: the owner of its own {@code /proc} entry ("0" if unknown). */
+  private static String ownUid() {
+    try {
+      return String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | RuntimeException e) {
+      return "0";
+    }
   }
 
   /**
@@ -251,8 +283,25 @@ final class DirectoryReader {
     }
   }
 
-  /** Refuses what any user may write, on a file system that lets them. */
-  private static void checkWriters(Path entry, Path resolved, PosixFileAttributes attributes) {
+  /**
+   * Refuses what an untrusted account owns, and what any user may write on a file system that lets
+   * them.
+   */
+  private void checkWriters(Path entry, Path resolved, PosixFileAttributes attributes) {
+    String owner = attributes.owner().getName();
+    if (!trustedUsers.contains(owner) && !trustedUsers.contains(uidOf(resolved))) {
+      throw new SourceException(
+          "untrusted",
+          entry,
+          "source "
+              + (attributes.isDirectory() ? "directory" : "file")
+              + " is owned by an untrusted account: path="
+              + entry
+              + " owner="
+              + owner
+              + " (trusted: root, this process's user and"
+              + " jsonmmap.agent.directory.trusted-users)");
+    }
     if (!attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
       return;
     }
@@ -274,6 +323,15 @@ final class DirectoryReader {
             + " mode="
             + PosixFilePermissions.toString(attributes.permissions())
             + " (anyone could put configuration into every process on the host; remove o+w)");
+  }
+
+  /** The numeric owner of {@code resolved}, as a string (empty when unknown). */
+  private static String uidOf(Path resolved) {
+    try {
+      return String.valueOf(Files.getAttribute(resolved, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.github.jsonmmap.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
@@ -148,6 +150,28 @@ class DirectoryReaderTest {
   }
 
   @Test
+  void whatAnUntrustedAccountOwnsIsRefusedUnlessTrusted() throws Exception {
+    Path dir = dir();
+    Path file = dir.resolve("app.json");
+    // Only root can give a file away; as anyone else this check cannot be set up.
+    Process chown = new ProcessBuilder("chown", "54321:54321", file.toString()).start();
+    assumeTrue(chown.waitFor() == 0, "chown to another account needs root");
+
+    assertThatThrownBy(() -> reader.read(dir))
+        .satisfies(e -> assertRefused(e, "untrusted", file))
+        .hasMessageContaining("owner=54321")
+        .hasMessageContaining("trusted-users");
+
+    DirectoryReader trusting = new DirectoryReader(mapper, Set.of("54321"));
+    assertThat(trusting.read(dir).document().path("shop").path("discount").asInt()).isEqualTo(5);
+
+    Path sub = Files.createDirectory(dir.resolve("sub"));
+    Process chownDir = new ProcessBuilder("chown", "54322", sub.toString()).start();
+    assertThat(chownDir.waitFor()).isZero();
+    assertThatThrownBy(() -> trusting.read(dir)).satisfies(e -> assertRefused(e, "untrusted", sub));
+  }
+
+  @Test
   void aFifoIsSkippedWithoutBlocking() throws Exception {
     Path dir = dir();
     Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe").toString()).start();
@@ -179,17 +203,17 @@ class DirectoryReaderTest {
     for (int i = 0; i < 4; i++) {
       Files.write(dir.resolve("part" + i), new byte[300], java.nio.file.StandardOpenOption.CREATE);
     }
-    DirectoryReader small = new DirectoryReader(mapper, 400, 1000, 100);
+    DirectoryReader small = new DirectoryReader(mapper, Set.of(), 400, 1000, 100);
     assertThatThrownBy(() -> small.read(dir))
         .satisfies(e -> assertRefused(e, "too-large", dir.resolve("part3")))
         .hasMessageContaining("all files together");
 
-    DirectoryReader few = new DirectoryReader(mapper, 400, 10_000, 4);
+    DirectoryReader few = new DirectoryReader(mapper, Set.of(), 400, 10_000, 4);
     assertThatThrownBy(() -> few.read(dir))
         .satisfies(e -> assertRefused(e, "too-many", dir))
         .hasMessageContaining("limit=4");
 
-    DirectoryReader enough = new DirectoryReader(mapper, 400, 10_000, 5);
+    DirectoryReader enough = new DirectoryReader(mapper, Set.of(), 400, 10_000, 5);
     assertThat(enough.read(dir).document().path("part0").asString())
         .isEqualTo(new String(new byte[300], StandardCharsets.UTF_8));
   }

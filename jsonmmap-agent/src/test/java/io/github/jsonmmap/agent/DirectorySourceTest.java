@@ -208,6 +208,29 @@ class DirectorySourceTest {
   }
 
   @Test
+  void filesOfAnotherAccountArePublishedOnlyWhenThatAccountIsTrusted() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("config"));
+    Path json = dir.resolve("app.json");
+    write(json, "{\"limits\":{\"rate\":10}}");
+    Process chown = new ProcessBuilder("chown", "54321", json.toString()).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        chown.waitFor() == 0, "chown to another account needs root");
+
+    Path refused = tmp.resolve("refused.jsonmmap");
+    ConfigurableApplicationContext untrusting = agent(dir, refused);
+    DocumentPublisher publisher = untrusting.getBean(DocumentPublisher.class);
+    await().atMost(DEADLINE).until(() -> publisher.sourceReason().contains("untrusted account"));
+    assertThat(publisher.sourceUp()).isFalse();
+
+    Path file = tmp.resolve("app.jsonmmap");
+    agent(dir, file, "--jsonmmap.agent.directory.trusted-users=nobody-here,54321");
+    JsonMmapFile reader = reader(file);
+    await()
+        .atMost(DEADLINE)
+        .until(() -> Integer.valueOf(10).equals(reader.refresh().get("limits.rate")));
+  }
+
+  @Test
   void aFileEditedInASubDirectoryIsSeenWithoutWaitingForThePoll() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("config"));
     Path sub = Files.createDirectories(dir.resolve("db").resolve("primary"));
