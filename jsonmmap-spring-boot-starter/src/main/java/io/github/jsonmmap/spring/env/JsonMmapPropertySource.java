@@ -7,6 +7,7 @@ import io.github.jsonmmap.JsonMmapFile;
 import io.github.jsonmmap.Snapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,7 +51,8 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   /** Excluded keys named in one log line at most; the endpoint lists them all. */
   private static final int LOGGED_KEYS = 20;
 
-  private static final View NONE = new View(-1, new String[0], Set.of(), Set.of(), List.of());
+  private static final View NONE =
+      new View(-1, new String[0], Set.of(), Set.of(), List.of(), Map.of());
 
   /** The snapshots this thread has pinned, by file; absent when none. */
   private static final ThreadLocal<Map<Path, Snapshot>> PINNED = new ThreadLocal<>();
@@ -69,7 +71,12 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
    * order.
    */
   private record View(
-      long version, String[] names, Set<String> allowed, Set<String> excluded, List<String> keys) {}
+      long version,
+      String[] names,
+      Set<String> allowed,
+      Set<String> excluded,
+      List<String> keys,
+      Map<String, Object> values) {}
 
   /** Keys that newly became excluded and are still to be logged, with the version that has them. */
   private record Pending(long version, List<String> keys) {}
@@ -111,10 +118,7 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       return null;
     }
     Snapshot snapshot = snapshot();
-    if (snapshot == null || viewOf(snapshot).excluded().contains(name)) {
-      return null;
-    }
-    return snapshot.get(name.substring(prefix.length()));
+    return snapshot == null ? null : viewOf(snapshot).values().get(name);
   }
 
   @Override
@@ -123,9 +127,7 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       return false;
     }
     Snapshot snapshot = snapshot();
-    return snapshot != null
-        && !viewOf(snapshot).excluded().contains(name)
-        && snapshot.contains(name.substring(prefix.length()));
+    return snapshot != null && viewOf(snapshot).values().containsKey(name);
   }
 
   @Override
@@ -173,13 +175,20 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
 
   /**
    * Filters the keys of a version. A key the previous version had keeps its decision, so only new
-   * keys pay for the filter (a few microseconds each).
+   * keys pay for the filter (a few microseconds each). The values the environment may see are kept
+   * by their property names: a lookup is one hash look-up of the name asked, with no key cut out of
+   * it (without a prefix and with nothing excluded, the snapshot's own flattened map serves).
    */
   private View viewFor(Snapshot snapshot, View previous) {
-    List<String> names = new ArrayList<>(snapshot.flat().size());
+    Map<String, Object> flat = snapshot.flat();
+    List<String> names = new ArrayList<>(flat.size());
     Set<String> excluded = new LinkedHashSet<>();
     List<String> keys = new ArrayList<>();
-    for (String key : snapshot.flat().keySet()) {
+    // Without a prefix the names are the keys: the snapshot's map serves, less what is excluded.
+    Map<String, Object> values =
+        prefix.isEmpty() ? null : new HashMap<>(Math.max(16, flat.size() * 4 / 3 + 1));
+    for (Map.Entry<String, Object> entry : flat.entrySet()) {
+      String key = entry.getKey();
       String name = prefix + key;
       boolean exclude =
           !previous.allowed().contains(name)
@@ -189,14 +198,22 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
         keys.add(key);
       } else {
         names.add(name);
+        if (values != null) {
+          values.put(name, entry.getValue());
+        }
       }
+    }
+    if (values == null && !excluded.isEmpty()) {
+      values = new HashMap<>(flat);
+      values.keySet().removeAll(excluded);
     }
     return new View(
         snapshot.version(),
         names.toArray(String[]::new),
         Set.copyOf(names),
         Set.copyOf(excluded),
-        List.copyOf(keys));
+        List.copyOf(keys),
+        values == null ? flat : Collections.unmodifiableMap(values));
   }
 
   /**
