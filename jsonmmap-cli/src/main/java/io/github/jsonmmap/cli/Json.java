@@ -163,10 +163,19 @@ final class Json {
     }
   }
 
-  /** The bytes of a regular file named by {@code @path} (links followed: the user named it). */
+  /**
+   * The bytes of a regular file named by {@code @path} (links followed: the user named it), or of a
+   * descriptor this process was given ({@code @/dev/stdin}, {@code @/dev/fd/63} from a shell's
+   * {@code <(...)}), which is read as standard input is.
+   */
   private static byte[] readFile(Path file, String what, long limit) {
     try {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attributes.isRegularFile() && !attributes.isDirectory() && ownDescriptor(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
+          return readBounded(in, "file " + file, what, limit);
+        }
+      }
       if (!attributes.isRegularFile()) {
         throw CliException.usage(
             "cannot read "
@@ -195,6 +204,15 @@ final class Json {
               + ": "
               + e.getMessage());
     }
+  }
+
+  /** Whether {@code file} names one of this process's open descriptors, whose writer exists. */
+  private static boolean ownDescriptor(Path file) {
+    String name = file.toString();
+    return name.equals("/dev/stdin")
+        || name.startsWith("/dev/fd/")
+        || name.startsWith("/proc/self/fd/")
+        || name.startsWith("/proc/" + ProcessHandle.current().pid() + "/fd/");
   }
 
   /** At most {@code limit} bytes of {@code in}; one more is refused as too large. */

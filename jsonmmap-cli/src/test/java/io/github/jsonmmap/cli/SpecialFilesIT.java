@@ -88,6 +88,12 @@ class SpecialFilesIT {
         .contains("give -");
     assertThat(Cli.run(dir, "get", "app.json").ok()).isEqualTo("{}");
     Files.delete(dir.resolve("zero.json"));
+
+    // The process's own descriptors are pipes with a writer: read as standard input is.
+    assertThat(
+            Cli.runWithStdin(dir, "{\"via\":\"dev-stdin\"}", "put", "app.json", "@/dev/stdin").ok())
+        .isEqualTo("2");
+    assertThat(Cli.run(dir, "get", "app.json", "via", "--raw").ok()).isEqualTo("dev-stdin");
   }
 
   @Test
