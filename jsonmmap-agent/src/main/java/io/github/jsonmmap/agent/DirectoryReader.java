@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -49,13 +48,14 @@ import tools.jackson.databind.node.ObjectNode;
  * that file to every process that can read the shared file, and fails the read naming the link
  * ({@code outside}). A directory reached again through a link (a loop) fails it too ({@code loop}).
  * Only regular files and directories are read: a FIFO, socket or device is skipped, and a file is
- * opened without following links at the path its check resolved, so that a link put there in
- * between fails the open instead of being followed. A directory or file that any user may write
- * ({@code o+w}) on a writable file system fails the read ({@code untrusted}): anyone could put
- * configuration into every process on the host; so does one owned by an account other than root,
- * the agent's own, or one of {@code trustedUsers} (as OpenSSH's {@code StrictModes}). Every cost is
- * bounded by the limits below: a file of more than {@link #MAX_FILE_SIZE} bytes (read up to one
- * byte past the limit, so a file that grows while it is read is caught too), more than {@link
+ * opened without following links at the path its check resolved, without blocking, and read only
+ * when it is the file checked ({@link NonBlockingOpen}): a link or a FIFO put there in between
+ * fails the read instead of being followed or blocking it. A directory or file that any user may
+ * write ({@code o+w}) on a writable file system fails the read ({@code untrusted}): anyone could
+ * put configuration into every process on the host; so does one owned by an account other than
+ * root, the agent's own, or one of {@code trustedUsers} (as OpenSSH's {@code StrictModes}). Every
+ * cost is bounded by the limits below: a file of more than {@link #MAX_FILE_SIZE} bytes (read up to
+ * one byte past the limit, so a file that grows while it is read is caught too), more than {@link
  * #MAX_TOTAL_SIZE} bytes in all, more than {@link #MAX_ENTRIES} entries, or directories nested
  * deeper than {@link #MAX_DEPTH} fail the read ({@code too-large}, {@code too-many}, {@code
  * too-deep}). A failed read changes nothing: the source reports it and the last good version stays.
@@ -348,8 +348,7 @@ final class DirectoryReader {
         Math.max(
             budget.newestMicros,
             attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.MICROSECONDS));
-    try (SeekableByteChannel ch =
-            Files.newByteChannel(resolved, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    try (SeekableByteChannel ch = NonBlockingOpen.openChecked(resolved, attributes.fileKey());
         InputStream in = Channels.newInputStream(ch)) {
       byte[] bytes = in.readNBytes((int) room + 1);
       if (bytes.length > room) {

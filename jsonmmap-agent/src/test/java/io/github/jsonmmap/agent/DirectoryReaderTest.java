@@ -185,6 +185,46 @@ class DirectoryReaderTest {
   }
 
   @Test
+  void whatIsPutAtAPathBetweenItsCheckAndItsOpenIsRefusedWithoutBlocking() throws Exception {
+    assumeTrue(NonBlockingOpen.isNative(), "opened with O_NONBLOCK on 64-bit Linux only");
+    Path dir = dir();
+    Path file = dir.resolve("app.json");
+    Object checked =
+        Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+    // The file checked opens and reads.
+    try (var ch = NonBlockingOpen.openChecked(file, checked)) {
+      assertThat(ch.size()).isEqualTo(Files.size(file));
+    }
+
+    // Another file put at the path (a rename over it) is not the one checked.
+    Path other = dir.resolve("other");
+    Files.writeString(other, "{}");
+    Files.move(other, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThatThrownBy(() -> NonBlockingOpen.openChecked(file, checked))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("replaced between its check and its open");
+
+    // A FIFO with no writer: open(2) without O_NONBLOCK would wait for one for ever.
+    Files.delete(file);
+    Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () ->
+            assertThatThrownBy(() -> NonBlockingOpen.openChecked(file, checked))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a regular file"));
+
+    // A link: not followed.
+    Files.delete(file);
+    Files.createSymbolicLink(file, secretOutside());
+    assertThatThrownBy(() -> NonBlockingOpen.openChecked(file, null))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot open");
+  }
+
+  @Test
   void aFileOverTheLimitIsRefusedWithoutBeingRead() throws Exception {
     Path dir = dir();
     Path huge = dir.resolve("huge");
