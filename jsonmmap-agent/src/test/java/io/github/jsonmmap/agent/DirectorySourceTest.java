@@ -81,6 +81,13 @@ class DirectorySourceTest {
     return child;
   }
 
+  /** Waits until {@code reader} sees {@code limits.rate} at {@code rate}. */
+  private static void awaitRate(JsonMmapFile reader, int rate) {
+    await()
+        .atMost(DEADLINE)
+        .until(() -> Integer.valueOf(rate).equals(reader.refresh().get("limits.rate")));
+  }
+
   private static void write(Path file, String text) throws IOException {
     Files.writeString(file, text, StandardCharsets.UTF_8);
   }
@@ -151,9 +158,7 @@ class DirectorySourceTest {
 
     ConfigurableApplicationContext context = agent(dir, file);
     JsonMmapFile reader = reader(file);
-    await()
-        .atMost(DEADLINE)
-        .until(() -> Integer.valueOf(10).equals(reader.refresh().get("limits.rate")));
+    awaitRate(reader, 10);
     long good = reader.snapshot().version();
     DocumentPublisher publisher = context.getBean(DocumentPublisher.class);
     AgentHealthIndicator health = context.getBean(AgentHealthIndicator.class);
@@ -166,9 +171,7 @@ class DirectorySourceTest {
     assertThat(reader.snapshot().get("limits.rate")).isEqualTo(10);
 
     write(json, "{\"limits\":{\"rate\":20}}");
-    await()
-        .atMost(DEADLINE)
-        .until(() -> Integer.valueOf(20).equals(reader.refresh().get("limits.rate")));
+    awaitRate(reader, 20);
     assertThat(reader.snapshot().version()).isEqualTo(good + 1);
     assertThat(health.health().getStatus()).isEqualTo(Status.UP);
   }
@@ -183,9 +186,7 @@ class DirectorySourceTest {
 
     ConfigurableApplicationContext context = agent(dir, file);
     JsonMmapFile reader = reader(file);
-    await()
-        .atMost(DEADLINE)
-        .until(() -> Integer.valueOf(10).equals(reader.refresh().get("limits.rate")));
+    awaitRate(reader, 10);
     long good = reader.snapshot().version();
     DocumentPublisher publisher = context.getBean(DocumentPublisher.class);
 
@@ -201,9 +202,7 @@ class DirectorySourceTest {
 
     Files.delete(link);
     write(dir.resolve("app.json"), "{\"limits\":{\"rate\":20}}");
-    await()
-        .atMost(DEADLINE)
-        .until(() -> Integer.valueOf(20).equals(reader.refresh().get("limits.rate")));
+    awaitRate(reader, 20);
     assertThat(publisher.sourceUp()).isTrue();
   }
 
@@ -225,9 +224,7 @@ class DirectorySourceTest {
     Path file = tmp.resolve("app.jsonmmap");
     agent(dir, file, "--jsonmmap.agent.directory.trusted-users=nobody-here,54321");
     JsonMmapFile reader = reader(file);
-    await()
-        .atMost(DEADLINE)
-        .until(() -> Integer.valueOf(10).equals(reader.refresh().get("limits.rate")));
+    awaitRate(reader, 10);
   }
 
   @Test
