@@ -51,8 +51,7 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   /** Excluded keys named in one log line at most; the endpoint lists them all. */
   private static final int LOGGED_KEYS = 20;
 
-  private static final View NONE =
-      new View(-1, new String[0], Set.of(), Set.of(), List.of(), Map.of());
+  private static final View NONE = new View(-1, new String[0], Set.of(), List.of(), Map.of());
 
   /** The snapshots this thread has pinned, by file; absent when none. */
   private static final ThreadLocal<Map<Path, Snapshot>> PINNED = new ThreadLocal<>();
@@ -66,14 +65,13 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
   private volatile boolean firstTaken;
 
   /**
-   * What one version offers: the names it may set (with the prefix, in document order and as a
-   * set), the ones it may not, and its excluded document keys (without the prefix) in document
-   * order.
+   * What one version offers: the names it may set (with the prefix, in document order), the ones it
+   * may not, its excluded document keys (without the prefix) in document order, and the values of
+   * the names it may set, by name (exactly the names allowed).
    */
   private record View(
       long version,
       String[] names,
-      Set<String> allowed,
       Set<String> excluded,
       List<String> keys,
       Map<String, Object> values) {}
@@ -191,7 +189,7 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
       String key = entry.getKey();
       String name = prefix + key;
       boolean exclude =
-          !previous.allowed().contains(name)
+          !previous.values().containsKey(name)
               && (previous.excluded().contains(name) || filter.excludes(name));
       if (exclude) {
         excluded.add(name);
@@ -210,7 +208,6 @@ public class JsonMmapPropertySource extends EnumerablePropertySource<JsonMmapFil
     return new View(
         snapshot.version(),
         names.toArray(String[]::new),
-        Set.copyOf(names),
         Set.copyOf(excluded),
         List.copyOf(keys),
         values == null ? flat : Collections.unmodifiableMap(values));
