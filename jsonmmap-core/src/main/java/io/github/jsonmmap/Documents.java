@@ -152,6 +152,8 @@ final class Documents {
       tree = parser.readTree(bytes);
     } catch (JacksonException e) {
       throw notJson(file, bytes, describe(e));
+    } catch (NumberFormatException e) {
+      throw notJson(file, bytes, NUMBER_OUT_OF_RANGE);
     }
     return requireObject(file, tree);
   }
@@ -179,6 +181,9 @@ final class Documents {
       scan.document(p);
     } catch (JacksonException e) {
       throw notJson(file, bytes, describe(e));
+    } catch (NumberFormatException e) {
+      // Decoding the number of a root that is not an object, say.
+      throw notJson(file, bytes, NUMBER_OUT_OF_RANGE);
     } catch (BadValue e) {
       throw new InvalidDocumentException(
           file, "document is not valid: path=" + file + " key=" + e.key + " problem=" + e.problem);
@@ -202,6 +207,8 @@ final class Documents {
       return requireObject(file, checked.readTree(bytes));
     } catch (JacksonException e) {
       throw notJson(file, bytes, describe(e));
+    } catch (NumberFormatException e) {
+      throw notJson(file, bytes, NUMBER_OUT_OF_RANGE);
     }
   }
 
@@ -399,7 +406,13 @@ final class Documents {
               ? shortDecimalScale(p.getStringCharacters(), p.getStringOffset(), p.getStringLength())
               : NOT_SHORT;
       if (scale == NOT_SHORT) {
-        BigDecimal d = decode(p, t);
+        BigDecimal d;
+        try {
+          d = decode(p, t);
+        } catch (NumberFormatException e) {
+          // An exponent past what BigDecimal holds (Jackson reports "value exceeds limits").
+          throw badValue("exponent-out-of-range limit=" + MAX_DECIMAL_SCALE);
+        }
         if (d == null) {
           return;
         }
@@ -935,6 +948,14 @@ final class Documents {
    * first quote, parenthesis or colon are kept, with the line, column and byte offset. A limit
    * Jackson enforces is described in full: those messages hold only numbers and names of limits.
    */
+  /**
+   * What a parse that makes decimals {@link BigDecimal}s reports for a number whose exponent does
+   * not fit one ({@code 1e99999999999}): Jackson throws a {@link NumberFormatException} for it, not
+   * a {@link JacksonException}.
+   */
+  static final String NUMBER_OUT_OF_RANGE =
+      "number out of range (an exponent past what a decimal holds)";
+
   static String describe(JacksonException e) {
     String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
     String what;

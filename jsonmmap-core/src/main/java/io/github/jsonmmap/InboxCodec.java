@@ -101,6 +101,13 @@ final class InboxCodec {
               + bytes.length
               + " error="
               + Documents.describe(e));
+    } catch (NumberFormatException e) {
+      throw new Rejection(
+          "bad-request",
+          "request is not valid JSON within limits: size="
+              + bytes.length
+              + " error="
+              + Documents.NUMBER_OUT_OF_RANGE);
     }
     if (root == null || !root.isObject()) {
       throw new Rejection("bad-request", "request is not a JSON object: size=" + bytes.length);
@@ -180,6 +187,9 @@ final class InboxCodec {
       root = mapper.readTree(bytes);
     } catch (JacksonException e) {
       throw new IllegalArgumentException("reply is not valid JSON: " + Documents.oneLine(e), e);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "reply is not valid JSON: " + Documents.NUMBER_OUT_OF_RANGE, e);
     }
     if (root == null
         || !root.isObject()

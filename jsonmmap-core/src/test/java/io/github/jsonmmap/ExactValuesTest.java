@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -217,6 +219,42 @@ class ExactValuesTest {
       assertThat(reader.lastError()).get().isInstanceOf(InvalidDocumentException.class);
       assertThat(reader.lastError().orElseThrow().getMessage())
           .contains("key=v")
+          .contains("exponent-out-of-range");
+    }
+  }
+
+  /**
+   * An exponent past what a BigDecimal can hold ({@code 1e99999999999}): Jackson reports it as a
+   * NumberFormatException, not as a parse error; it is an invalid document naming the file all the
+   * same, on either side.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "1e99999999999",
+        "-19333472243411276621E9179998028",
+        "4.9E482562155635705720",
+        "1e-99999999999"
+      })
+  void anExponentPastWhatADecimalHoldsIsAnInvalidDocumentOnEitherSide(String number) {
+    try (JsonMmapFile writer = writer();
+        JsonMmapFile reader = reader()) {
+      writer.publish(Map.of("v", "good"));
+      assertThat(reader.refresh().version()).isEqualTo(2);
+
+      InvalidDocumentException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              InvalidDocumentException.class, () -> writer.publish("{\"v\":" + number + "}"));
+      assertThat(refused.getMessage()).contains(file().toString()).contains("out of range");
+
+      byte[] planted = ("{\"v\":[1," + number + "]}").getBytes(UTF_8);
+      FileSurgery.commitNextVersion(file(), planted, FileSurgery.crc32(planted));
+      Snapshot seen = reader.refresh();
+      assertThat(seen.get("v")).isEqualTo("good");
+      assertThat(reader.lastError()).get().isInstanceOf(InvalidDocumentException.class);
+      assertThat(reader.lastError().orElseThrow().getMessage())
+          .contains(file().toString())
+          .contains("key=v[1]")
           .contains("exponent-out-of-range");
     }
   }

@@ -268,6 +268,13 @@ class InboxTest {
           .isEqualTo("bad-request");
       assertThat(raw(socket, "[1,2]".getBytes(StandardCharsets.UTF_8)).error())
           .isEqualTo("bad-request");
+      assertThat(
+              raw(
+                      socket,
+                      "{\"v\":1,\"op\":\"set\",\"key\":\"a\",\"value\":1e99999999999}"
+                          .getBytes(StandardCharsets.UTF_8))
+                  .error())
+          .isEqualTo("bad-request");
       assertThat(raw(socket, "{\"v\":2,\"op\":\"set\"}".getBytes(StandardCharsets.UTF_8)).error())
           .isEqualTo("unsupported-version");
       assertThat(

@@ -414,6 +414,16 @@ final class DirectoryReader {
               + " size="
               + bytes.length,
           e);
+    } catch (NumberFormatException e) {
+      // Decimals are BigDecimals: an exponent past what one holds is not a JacksonException.
+      throw new SourceException(
+          "invalid",
+          file,
+          "source file holds a number out of range (an exponent past what a decimal holds): path="
+              + file
+              + " size="
+              + bytes.length,
+          e);
     }
     if (!(node instanceof ObjectNode object)) {
       throw new SourceException(

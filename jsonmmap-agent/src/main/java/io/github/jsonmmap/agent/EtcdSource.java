@@ -340,7 +340,8 @@ final class EtcdSource implements Source {
   private JsonNode parse(String name, byte[] value, long at) {
     try {
       return mapper.readTree(value);
-    } catch (JacksonException e) {
+    } catch (JacksonException | NumberFormatException e) {
+      // Decimals are BigDecimals: an exponent past what one holds is a NumberFormatException.
       throw new SourceException(
           "invalid",
           origin,

@@ -68,6 +68,23 @@ class DirectoryReaderTest {
   }
 
   @Test
+  void aNumberWhoseExponentNoDecimalHoldsIsAnInvalidFileNotACrash() throws Exception {
+    Path dir = dir();
+    Path file = dir.resolve("limits.json");
+    Files.writeString(file, "{\"max\":1e99999999999}");
+
+    // Decimals as the agent's mapper reads them: exactly, as BigDecimals.
+    DirectoryReader decimals =
+        new DirectoryReader(
+            JsonMapper.builder()
+                .enable(tools.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .build());
+    assertThatThrownBy(() -> decimals.read(dir))
+        .satisfies(e -> assertRefused(e, "invalid", file))
+        .hasMessageContaining("out of range");
+  }
+
+  @Test
   void aSymlinkToADirectoryOutsideIsRefused() throws Exception {
     Path dir = dir();
     Path secret = secretOutside();

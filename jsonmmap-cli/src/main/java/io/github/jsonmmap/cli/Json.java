@@ -88,6 +88,10 @@ final class Json {
       return node == null || node.isMissingNode() ? null : node;
     } catch (JacksonException e) {
       return null;
+    } catch (NumberFormatException e) {
+      throw CliException.usage(
+          "VALUE is a number out of range (an exponent past what a decimal holds); "
+              + "--string stores it as text");
     }
   }
 
@@ -124,6 +128,12 @@ final class Json {
               + source
               + " error="
               + oneLine(e.getOriginalMessage()));
+    } catch (NumberFormatException e) {
+      throw CliException.usage(
+          what
+              + " is not valid JSON: input="
+              + source
+              + " error=number out of range (an exponent past what a decimal holds)");
     }
     if (node == null || node.isMissingNode()) {
       throw CliException.usage(what + " is empty: input=" + source);

@@ -171,6 +171,15 @@ class ErrorsIT {
         .startsWith("jsonmmap: cannot read document: input=" + dir.resolve("nowhere.json"));
     assertThat(Cli.run(dir, "set", "app.json", "a..b", "1").fails(2))
         .isEqualTo("jsonmmap: empty name in key: key=a..b");
+    // An exponent past what a decimal holds: a usage error, not a stack trace.
+    assertThat(Cli.run(dir, "put", "app.json", "{\"a\":1e99999999999}").fails(2))
+        .startsWith("jsonmmap: document is not valid JSON: input=argument")
+        .contains("number out of range");
+    assertThat(Cli.run(dir, "set", "app.json", "a", "1e99999999999").fails(2))
+        .contains("number out of range")
+        .contains("--string");
+    assertThat(Cli.run(dir, "set", "app.json", "a", "1e99999999999", "--string").exitCode())
+        .isZero();
   }
 
   @Test

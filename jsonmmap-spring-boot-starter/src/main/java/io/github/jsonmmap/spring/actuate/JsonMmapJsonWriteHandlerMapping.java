@@ -77,7 +77,8 @@ public final class JsonMmapJsonWriteHandlerMapping extends AbstractHandlerMappin
     JsonNode body;
     try {
       body = mapper.readTree(request.getInputStream());
-    } catch (JacksonException e) {
+    } catch (JacksonException | NumberFormatException e) {
+      // A decimal mapper reports an exponent past what a BigDecimal holds as the latter.
       write(response, badRequest());
       return;
     }
