@@ -78,6 +78,11 @@ final class Documents {
 
   private final StreamReadConstraints constraints;
 
+  private final int maxNestingDepth;
+
+  /** The length of the last document serialised: the first guess for the next one's buffer. */
+  private volatile int lastSerializedLength;
+
   /**
    * A parser that refuses documents deeper than {@code maxNestingDepth} (the root object counts as
    * level 1) or longer than {@code maxDocumentLength}, duplicate keys and trailing tokens, and
@@ -85,6 +90,7 @@ final class Documents {
    * recursion, and never change value.
    */
   Documents(int maxNestingDepth, long maxDocumentLength) {
+    this.maxNestingDepth = maxNestingDepth;
     this.constraints =
         StreamReadConstraints.builder()
             .maxNestingDepth(maxNestingDepth)
@@ -542,12 +548,46 @@ final class Documents {
   /**
    * Serialises a document the writer is about to publish, after checking that every reader will
    * take it in unchanged: no non-finite number, no lone surrogate, names and numbers within the
-   * parser's limits, and a flattened size within the bounds.
+   * parser's limits, nesting within the limit, and a flattened size within the bounds. One walk
+   * checks the tree and writes its bytes ({@link CompactJson}, the bytes the mapper would write); a
+   * tree with a leaf that only the mapper writes (binary, POJO) is serialised by the mapper and
+   * walked after.
    *
    * @throws InvalidDocumentException naming the key path of a value that breaks a rule
    * @throws DocumentTooLargeException naming the bound the flattened size exceeds
    */
   Serialized serialize(Path file, ObjectNode tree) {
+    CompactJson out = new CompactJson(lastSerializedLength);
+    Walk walk =
+        new Walk(
+            file,
+            MAX_FLAT_CHARS,
+            true,
+            constraints.getMaxNameLength(),
+            constraints.getMaxNumberLength(),
+            maxNestingDepth,
+            out);
+    try {
+      walk.root(tree);
+    } catch (CompactJson.Unsupported e) {
+      return serializeWithMapper(file, tree);
+    } catch (BadValue e) {
+      throw cannotPublish(file, e);
+    }
+    // The bound on key characters depends on the length, known only now.
+    long charsLimit = flattenedCharsLimit(out.length());
+    if (walk.keyChars > charsLimit) {
+      throw tooCostly(file, walk.keys, charsLimit, true);
+    }
+    byte[] bytes = out.toByteArray();
+    lastSerializedLength = bytes.length;
+    return new Serialized(bytes, new Shape(walk.keys, walk.keyChars, walk.dottedNames));
+  }
+
+  /**
+   * The mapper's serialisation, then the walk: for trees with leaves {@link CompactJson} leaves.
+   */
+  private Serialized serializeWithMapper(Path file, ObjectNode tree) {
     byte[] bytes;
     try {
       bytes = parser.writeValueAsBytes(tree);
@@ -563,7 +603,15 @@ final class Documents {
 
   /** Walks a document without flattening it; see {@link Shape}. */
   static Shape shape(ObjectNode root) {
-    Walk walk = new Walk(null, Long.MAX_VALUE, false, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    Walk walk =
+        new Walk(
+            null,
+            Long.MAX_VALUE,
+            false,
+            Integer.MAX_VALUE,
+            Integer.MAX_VALUE,
+            Integer.MAX_VALUE,
+            null);
     walk.root(root);
     return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
   }
@@ -575,20 +623,26 @@ final class Documents {
             flattenedCharsLimit(length),
             writing,
             constraints.getMaxNameLength(),
-            constraints.getMaxNumberLength());
+            constraints.getMaxNumberLength(),
+            Integer.MAX_VALUE,
+            null);
     try {
       walk.root(root);
     } catch (BadValue e) {
-      throw new InvalidDocumentException(
-          file,
-          (writing ? "document cannot be published: path=" : "document is not valid: path=")
-              + file
-              + " key="
-              + e.key
-              + " problem="
-              + e.problem);
+      throw writing ? cannotPublish(file, e) : notValid(file, e);
     }
     return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
+  }
+
+  private static InvalidDocumentException cannotPublish(Path file, BadValue e) {
+    return new InvalidDocumentException(
+        file,
+        "document cannot be published: path=" + file + " key=" + e.key + " problem=" + e.problem);
+  }
+
+  private static InvalidDocumentException notValid(Path file, BadValue e) {
+    return new InvalidDocumentException(
+        file, "document is not valid: path=" + file + " key=" + e.key + " problem=" + e.problem);
   }
 
   /** What {@link #shortDecimalScale} returns for a decimal it leaves to {@link BigDecimal}. */
@@ -791,48 +845,109 @@ final class Documents {
     private final boolean writing;
     private final int maxNameLength;
     private final int maxNumberLength;
+    private final int maxDepth;
+
+    /** Where the walk writes the document as it goes, or null when it only walks. */
+    private final CompactJson out;
+
     int keys;
     long keyChars;
     boolean dottedNames;
 
-    Walk(Path file, long charsLimit, boolean writing, int maxNameLength, int maxNumberLength) {
+    Walk(
+        Path file,
+        long charsLimit,
+        boolean writing,
+        int maxNameLength,
+        int maxNumberLength,
+        int maxDepth,
+        CompactJson out) {
       this.file = file;
       this.charsLimit = charsLimit;
       this.writing = writing;
       this.maxNameLength = maxNameLength;
       this.maxNumberLength = maxNumberLength;
+      this.maxDepth = maxDepth;
+      this.out = out;
     }
 
     void root(ObjectNode root) {
-      for (Map.Entry<String, JsonNode> e : root.properties()) {
+      properties(root, -1, 1);
+    }
+
+    /**
+     * The properties of an object at nesting level {@code depth} (the root is level 1) whose key is
+     * {@code keyLength} long (-1 for the root, whose names start keys).
+     */
+    private void properties(JsonNode object, long keyLength, int depth) {
+      if (out != null) {
+        out.put('{');
+      }
+      boolean first = true;
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
         try {
-          visit(e.getValue(), name(e.getKey()));
+          long nameLength = name(e.getKey());
+          if (out != null) {
+            out.name(e.getKey(), first);
+          }
+          first = false;
+          visit(e.getValue(), keyLength + 1 + nameLength, depth);
         } catch (BadValue b) {
           throw b.name(e.getKey());
         }
       }
+      if (out != null) {
+        out.put('}');
+      }
     }
 
-    private void visit(JsonNode node, long keyLength) {
-      if (node.isObject() && !node.isEmpty()) {
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-          try {
-            visit(e.getValue(), keyLength + 1 + name(e.getKey()));
-          } catch (BadValue b) {
-            throw b.name(e.getKey());
-          }
+    /** A value inside a container at nesting level {@code depth}. */
+    private void visit(JsonNode node, long keyLength, int depth) {
+      if (node.isContainer()) {
+        if (depth >= maxDepth) {
+          throw new BadValue(
+              "too-deep nesting depth ("
+                  + (depth + 1)
+                  + ") exceeds the maximum allowed ("
+                  + maxDepth
+                  + ")");
         }
-      } else if (node.isArray() && !node.isEmpty()) {
-        for (int i = 0; i < node.size(); i++) {
-          try {
-            visit(node.get(i), keyLength + 2 + digits(i));
-          } catch (BadValue b) {
-            throw b.index(i);
+        if (node.isEmpty()) {
+          key(keyLength);
+          if (out != null) {
+            out.put(node.isObject() ? '{' : '[');
+            out.put(node.isObject() ? '}' : ']');
           }
+        } else if (node.isObject()) {
+          properties(node, keyLength, depth + 1);
+        } else {
+          elements(node, keyLength, depth + 1);
         }
       } else {
         key(keyLength);
         value(node);
+        if (out != null) {
+          out.scalar(node);
+        }
+      }
+    }
+
+    private void elements(JsonNode array, long keyLength, int depth) {
+      if (out != null) {
+        out.put('[');
+      }
+      for (int i = 0, n = array.size(); i < n; i++) {
+        if (out != null && i > 0) {
+          out.put(',');
+        }
+        try {
+          visit(array.get(i), keyLength + 2 + digits(i), depth);
+        } catch (BadValue b) {
+          throw b.index(i);
+        }
+      }
+      if (out != null) {
+        out.put(']');
       }
     }
 
