@@ -181,6 +181,21 @@ final class Documents {
    * decodes them, so that both accept and refuse the same documents.
    */
   Shape check(Path file, byte[] bytes) {
+    Shape shape =
+        FastCheck.shape(
+            bytes,
+            constraints.getMaxNestingDepth(),
+            constraints.getMaxDocumentLength(),
+            constraints.getMaxNameLength(),
+            constraints.getMaxStringLength());
+    return shape != null ? shape : fullCheck(file, bytes);
+  }
+
+  /**
+   * The check by Jackson's tokenizer, for what {@link FastCheck} does not vouch for: accepts it, or
+   * refuses it saying what is wrong and where.
+   */
+  Shape fullCheck(Path file, byte[] bytes) {
     checkEncoding(file, bytes);
     Scan scan = new Scan(file, bytes);
     try (JsonParser p = tokens(bytes)) {
@@ -839,7 +854,7 @@ final class Documents {
    * One walk over a tree counting flattened keys and their characters, refusing as soon as a bound
    * is passed; when {@code writing}, also refusing values a reader would refuse or change.
    */
-  private static final class Walk {
+  static final class Walk {
     private final Path file;
     private final long charsLimit;
     private final boolean writing;
