@@ -1195,7 +1195,7 @@ final class Documents {
         node.isFloat() ? Float.toString(node.floatValue()) : Double.toString(node.doubleValue()));
   }
 
-  private static Number narrow(long value) {
+  static Number narrow(long value) {
     if (value == (int) value) {
       return Integer.valueOf((int) value);
     }
@@ -1257,7 +1257,7 @@ final class Documents {
    * Where the property name that starts at {@code i} of a flattened key ends: at '.', '[' or the
    * end.
    */
-  private static int nameEnd(String key, int i) {
+  static int nameEnd(String key, int i) {
     int end = i;
     while (end < key.length() && key.charAt(end) != '.' && key.charAt(end) != '[') {
       end++;
@@ -1269,7 +1269,7 @@ final class Documents {
    * Where the array index that starts at {@code i} of a flattened key ends (just past its ']'), or
    * -1 when it is not one in canonical form: '[', one to ten digits without a leading zero, ']'.
    */
-  private static int indexEnd(String key, int i) {
+  static int indexEnd(String key, int i) {
     int n = key.length();
     if (key.charAt(i) != '[') {
       return -1;
@@ -1286,7 +1286,7 @@ final class Documents {
   }
 
   /** The value of the index {@link #indexEnd} accepted between {@code i} and {@code end}. */
-  private static long index(String key, int i, int end) {
+  static long index(String key, int i, int end) {
     return Long.parseLong(key, i + 1, end - 1, 10);
   }
 
@@ -1300,6 +1300,12 @@ final class Documents {
    * near the start costs little whatever the size of the document.
    */
   Found lookup(Path file, byte[] bytes, String key) {
+    Found found = FastLookup.find(bytes, key);
+    return found != null ? found : tokenLookup(file, bytes, key);
+  }
+
+  /** {@link #lookup} by Jackson's tokenizer: where names with escapes make bytes ambiguous. */
+  Found tokenLookup(Path file, byte[] bytes, String key) {
     try (JsonParser p = tokens(bytes)) {
       Object value = navigate(p, key);
       return new Found(value, p.currentLocation().getByteOffset());
