@@ -899,17 +899,21 @@ final class Documents {
         out.put('{');
       }
       boolean first = true;
-      for (Map.Entry<String, JsonNode> e : object.properties()) {
-        try {
-          long nameLength = name(e.getKey());
+      String name = null;
+      // One handler for the loop: with one per entry, the handler's line was the hottest of
+      // serialising a 1 MiB document in a profile.
+      try {
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
+          name = e.getKey();
+          long nameLength = name(name);
           if (out != null) {
-            out.name(e.getKey(), first);
+            out.name(name, first);
           }
           first = false;
           visit(e.getValue(), keyLength + 1 + nameLength, depth);
-        } catch (BadValue b) {
-          throw b.name(e.getKey());
         }
+      } catch (BadValue b) {
+        throw b.name(name);
       }
       if (out != null) {
         out.put('}');
@@ -951,15 +955,16 @@ final class Documents {
       if (out != null) {
         out.put('[');
       }
-      for (int i = 0, n = array.size(); i < n; i++) {
-        if (out != null && i > 0) {
-          out.put(',');
-        }
-        try {
+      int i = 0;
+      try {
+        for (int n = array.size(); i < n; i++) {
+          if (out != null && i > 0) {
+            out.put(',');
+          }
           visit(array.get(i), keyLength + 2 + digits(i), depth);
-        } catch (BadValue b) {
-          throw b.index(i);
         }
+      } catch (BadValue b) {
+        throw b.index(i);
       }
       if (out != null) {
         out.put(']');
