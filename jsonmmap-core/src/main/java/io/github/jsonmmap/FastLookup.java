@@ -63,7 +63,7 @@ final class FastLookup {
         if (end == i) {
           return Documents.ABSENT;
         }
-        byte[] name = key.substring(i, end).getBytes(UTF_8);
+        byte[] name = utf8(key, i, end);
         int found = member(name);
         if (found <= 0) {
           return found == 0 ? Documents.ABSENT : UNKNOWN;
@@ -84,6 +84,27 @@ final class FastLookup {
       root = false;
     }
     return leaf();
+  }
+
+  /**
+   * A name of the key in UTF-8; one with a lone surrogate, which no name in checked bytes has
+   * unescaped, as a byte that never occurs in them (the encoder would make it a {@code ?}, which
+   * does).
+   */
+  private static byte[] utf8(String key, int from, int to) {
+    for (int k = from; k < to; k++) {
+      char c = key.charAt(k);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && k + 1 < to
+            && Character.isLowSurrogate(key.charAt(k + 1))) {
+          k++;
+        } else {
+          return new byte[] {(byte) 0xFF};
+        }
+      }
+    }
+    return key.substring(from, to).getBytes(UTF_8);
   }
 
   /**

@@ -126,6 +126,18 @@ class FastLookupTest {
     assertThat(FastLookup.find(bytes, "b").value()).isEqualTo(2);
   }
 
+  @Test
+  void aKeyWithALoneSurrogateFindsNoNameThatEncodingWouldTurnIntoAQuestionMark() {
+    byte[] bytes = "{\"?\":1,\"a\":{\"?\":2}}".getBytes(UTF_8);
+    for (String key : new String[] {"\uD800", "a.\uDC00", "a.\uD800x"}) {
+      assertThat(FastLookup.find(bytes, key).value()).as(key).isSameAs(Documents.ABSENT);
+      assertThat(documents.tokenLookup(FILE, bytes, key).value()).isSameAs(Documents.ABSENT);
+    }
+    assertThat(FastLookup.find(bytes, "a.?").value()).isEqualTo(2);
+    byte[] pair = "{\"😀\":3}".getBytes(UTF_8);
+    assertThat(FastLookup.find(pair, "😀").value()).isEqualTo(3);
+  }
+
   /** Every flattened key, its containers, and keys next to them that are not there. */
   private static List<String> keys(ObjectNode tree) {
     List<String> keys = new ArrayList<>();
