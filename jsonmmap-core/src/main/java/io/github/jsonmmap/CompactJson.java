@@ -57,14 +57,22 @@ final class CompactJson {
   private int length;
 
   /**
+   * @param buffer where to write: a buffer a previous serialisation left (grown when too short), or
+   *     null for a new one
    * @param expectedLength the length the document likely has (the last one published)
    */
-  CompactJson(int expectedLength) {
-    out = new byte[Math.max(64, expectedLength + (expectedLength >> 3))];
+  CompactJson(byte[] buffer, int expectedLength) {
+    out = buffer != null ? buffer : new byte[Math.max(64, expectedLength + (expectedLength >> 3))];
   }
 
+  /** A copy of the bytes written: the buffer itself goes on to the next serialisation. */
   byte[] toByteArray() {
-    return out.length == length ? out : Arrays.copyOf(out, length);
+    return Arrays.copyOf(out, length);
+  }
+
+  /** The buffer written, for the next serialisation. */
+  byte[] buffer() {
+    return out;
   }
 
   int length() {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -82,6 +83,13 @@ final class Documents {
 
   /** The length of the last document serialised: the first guess for the next one's buffer. */
   private volatile int lastSerializedLength;
+
+  /**
+   * The buffer the last serialisation wrote, kept for the next one (taken, so that two threads
+   * never share it): a publish allocates one array of the document's size, its exact copy, instead
+   * of two (in G1, each a humongous allocation for a document of megabytes).
+   */
+  private final AtomicReference<byte[]> spare = new AtomicReference<>();
 
   /**
    * A parser that refuses documents deeper than {@code maxNestingDepth} (the root object counts as
@@ -572,7 +580,7 @@ final class Documents {
    * @throws DocumentTooLargeException naming the bound the flattened size exceeds
    */
   Serialized serialize(Path file, ObjectNode tree) {
-    CompactJson out = new CompactJson(lastSerializedLength);
+    CompactJson out = new CompactJson(spare.getAndSet(null), lastSerializedLength);
     Walk walk =
         new Walk(
             file,
@@ -596,6 +604,10 @@ final class Documents {
     }
     byte[] bytes = out.toByteArray();
     lastSerializedLength = bytes.length;
+    // Kept unless far larger than what it now serves (a document that shrank).
+    if (out.buffer().length <= Math.max(1 << 16, 2L * bytes.length)) {
+      spare.set(out.buffer());
+    }
     return new Serialized(bytes, new Shape(walk.keys, walk.keyChars, walk.dottedNames));
   }
 
