@@ -517,12 +517,10 @@ final class FastCheck {
           && Arrays.equals(b, starts[i], starts[i] + length, b, start, start + length);
     }
 
-    /** Empties the set for the next object at this level, in time proportional to its size. */
+    /** Empties the set for the next object at this level (its table, if any, is dropped). */
     void clear() {
       count = 0;
-      if (table != null) {
-        table = null;
-      }
+      table = null;
     }
   }
 }
