@@ -19,6 +19,7 @@ import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.StreamWriteConstraints;
+import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
@@ -115,6 +116,10 @@ final class Documents {
             .streamWriteConstraints(
                 StreamWriteConstraints.builder().maxNestingDepth(maxNestingDepth).build())
             .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, duplicateDetection)
+            // No shared table of names: it saves little for documents read once per version, and
+            // names made to collide under its hash make Jackson refuse a document ("suspect a DoS
+            // attack") that FastCheck, which does not model the table, would have accepted.
+            .disable(TokenStreamFactory.Feature.CANONICALIZE_PROPERTY_NAMES)
             .build();
     return JsonMapper.builder(factory)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
