@@ -344,8 +344,8 @@ final class FastCheck {
           pos++;
         }
       } else {
-        int length = sequence(c);
-        if (length == 0) {
+        int length = StrictUtf8.sequence(b, pos);
+        if (length < 0) {
           return false;
         }
         for (int i = 1; i < length; i++) {
@@ -399,48 +399,6 @@ final class FastCheck {
         return false;
       }
     }
-  }
-
-  /**
-   * The length of the well-formed UTF-8 sequence led by {@code lead} at {@code pos}, or 0: no
-   * overlong form, no surrogate, nothing above U+10FFFF, nothing truncated (as {@link StrictUtf8}).
-   */
-  private int sequence(int lead) {
-    int length;
-    int min = 0x80;
-    int max = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) {
-        min = 0xA0;
-      } else if (lead == 0xED) {
-        max = 0x9F;
-      }
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) {
-        min = 0x90;
-      } else if (lead == 0xF4) {
-        max = 0x8F;
-      }
-    } else {
-      return 0;
-    }
-    if (pos + length > n) {
-      return 0;
-    }
-    int second = b[pos + 1] & 0xFF;
-    if (second < min || second > max) {
-      return 0;
-    }
-    for (int i = 2; i < length; i++) {
-      if ((b[pos + i] & 0xC0) != 0x80) {
-        return 0;
-      }
-    }
-    return length;
   }
 
   /**

@@ -69,43 +69,57 @@ final class StrictUtf8 {
         i++;
         continue;
       }
-      int length;
-      int min;
-      if (b >= 0xC2 && b <= 0xDF) {
-        length = 2;
-        min = 0x80;
-      } else if (b >= 0xE0 && b <= 0xEF) {
-        length = 3;
-        min = 0x800;
-      } else if (b >= 0xF0 && b <= 0xF4) {
-        length = 4;
-        min = 0x10000;
-      } else if (b == 0xC0 || b == 0xC1) {
-        return fault(i, Problem.OVERLONG_ENCODING);
-      } else if (b >= 0xF5 && b <= 0xF7) {
-        return fault(i, Problem.ABOVE_MAX_CODE_POINT);
-      } else {
-        return fault(i, Problem.INVALID_LEAD_BYTE);
-      }
-      int codePoint = b & (0x7F >> length);
-      for (int k = 1; k < length; k++) {
-        if (i + k >= n || (bytes[i + k] & 0xC0) != 0x80) {
-          return fault(i, Problem.TRUNCATED_SEQUENCE);
-        }
-        codePoint = codePoint << 6 | (bytes[i + k] & 0x3F);
-      }
-      if (codePoint < min) {
-        return fault(i, Problem.OVERLONG_ENCODING);
-      }
-      if (codePoint >= 0xD800 && codePoint <= 0xDFFF) {
-        return fault(i, Problem.SURROGATE);
-      }
-      if (codePoint > 0x10FFFF) {
-        return fault(i, Problem.ABOVE_MAX_CODE_POINT);
+      int length = sequence(bytes, i);
+      if (length < 0) {
+        return fault(i, Problem.values()[-1 - length]);
       }
       i += length;
     }
     return -1;
+  }
+
+  /**
+   * The length of the well-formed UTF-8 sequence that the byte at {@code i} (0x80 or above) leads,
+   * or {@code -1 - problem.ordinal()} for the problem it has: an overlong form, a surrogate,
+   * something above U+10FFFF, a truncated sequence or a byte that leads none.
+   */
+  static int sequence(byte[] bytes, int i) {
+    int b = bytes[i] & 0xFF;
+    int length;
+    int min;
+    if (b >= 0xC2 && b <= 0xDF) {
+      length = 2;
+      min = 0x80;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      length = 3;
+      min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      length = 4;
+      min = 0x10000;
+    } else if (b == 0xC0 || b == 0xC1) {
+      return -1 - Problem.OVERLONG_ENCODING.ordinal();
+    } else if (b >= 0xF5 && b <= 0xF7) {
+      return -1 - Problem.ABOVE_MAX_CODE_POINT.ordinal();
+    } else {
+      return -1 - Problem.INVALID_LEAD_BYTE.ordinal();
+    }
+    int codePoint = b & (0x7F >> length);
+    for (int k = 1; k < length; k++) {
+      if (i + k >= bytes.length || (bytes[i + k] & 0xC0) != 0x80) {
+        return -1 - Problem.TRUNCATED_SEQUENCE.ordinal();
+      }
+      codePoint = codePoint << 6 | (bytes[i + k] & 0x3F);
+    }
+    if (codePoint < min) {
+      return -1 - Problem.OVERLONG_ENCODING.ordinal();
+    }
+    if (codePoint >= 0xD800 && codePoint <= 0xDFFF) {
+      return -1 - Problem.SURROGATE.ordinal();
+    }
+    if (codePoint > 0x10FFFF) {
+      return -1 - Problem.ABOVE_MAX_CODE_POINT.ordinal();
+    }
+    return length;
   }
 
   static int offset(long fault) {
