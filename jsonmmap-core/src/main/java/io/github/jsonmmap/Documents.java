@@ -80,8 +80,6 @@ final class Documents {
 
   private final StreamReadConstraints constraints;
 
-  private final int maxNestingDepth;
-
   /** The length of the last document serialised: the first guess for the next one's buffer. */
   private volatile int lastSerializedLength;
 
@@ -99,7 +97,6 @@ final class Documents {
    * recursion, and never change value.
    */
   Documents(int maxNestingDepth, long maxDocumentLength) {
-    this.maxNestingDepth = maxNestingDepth;
     this.constraints =
         StreamReadConstraints.builder()
             .maxNestingDepth(maxNestingDepth)
@@ -593,7 +590,7 @@ final class Documents {
             true,
             constraints.getMaxNameLength(),
             constraints.getMaxNumberLength(),
-            maxNestingDepth,
+            constraints.getMaxNestingDepth(),
             out);
     try {
       walk.root(tree);
@@ -1051,7 +1048,7 @@ final class Documents {
       }
     }
 
-    private static boolean hasLoneSurrogate(String s) {
+    static boolean hasLoneSurrogate(String s) {
       for (int i = 0, n = s.length(); i < n; i++) {
         char c = s.charAt(i);
         if (Character.isSurrogate(c)) {

@@ -25,6 +25,9 @@ final class FastLookup {
   private final byte[] b;
   private int pos;
 
+  /** Whether the last string {@link #stringEnd} passed holds an escape. */
+  private boolean escaped;
+
   private FastLookup(byte[] bytes) {
     this.b = bytes;
   }
@@ -92,19 +95,8 @@ final class FastLookup {
    * does).
    */
   private static byte[] utf8(String key, int from, int to) {
-    for (int k = from; k < to; k++) {
-      char c = key.charAt(k);
-      if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c)
-            && k + 1 < to
-            && Character.isLowSurrogate(key.charAt(k + 1))) {
-          k++;
-        } else {
-          return new byte[] {(byte) 0xFF};
-        }
-      }
-    }
-    return key.substring(from, to).getBytes(UTF_8);
+    String name = key.substring(from, to);
+    return Documents.Walk.hasLoneSurrogate(name) ? new byte[] {(byte) 0xFF} : name.getBytes(UTF_8);
   }
 
   /**
@@ -120,13 +112,6 @@ final class FastLookup {
     while (true) {
       int start = pos + 1;
       int end = stringEnd();
-      boolean escaped = false;
-      for (int k = start; k < end; k++) {
-        if (b[k] == '\\') {
-          escaped = true;
-          break;
-        }
-      }
       if (escaped) {
         return -1;
       }
@@ -203,23 +188,20 @@ final class FastLookup {
   private String string() {
     int start = pos + 1;
     int end = stringEnd();
-    int k = start;
-    while (k < end && b[k] != '\\') {
-      k++;
-    }
-    if (k == end) {
+    if (!escaped) {
       return new String(b, start, end - start, UTF_8);
     }
     StringBuilder s = new StringBuilder(end - start);
-    s.append(new String(b, start, k - start, UTF_8));
+    int k = start;
     while (k < end) {
-      if (b[k] != '\\') {
-        int from = k;
-        while (k < end && b[k] != '\\') {
-          k++;
-        }
-        s.append(new String(b, from, k - from, UTF_8));
-        continue;
+      // The UTF-8 run up to the next escape, decoded whole.
+      int from = k;
+      while (k < end && b[k] != '\\') {
+        k++;
+      }
+      s.append(new String(b, from, k - from, UTF_8));
+      if (k == end) {
+        break;
       }
       byte e = b[k + 1];
       switch (e) {
@@ -263,12 +245,22 @@ final class FastLookup {
     return big.bitLength() > 63 ? big : Documents.narrow(big.longValue());
   }
 
-  /** From the opening quote at {@code pos}: moves past the closing one; returns its index. */
+  /**
+   * From the opening quote at {@code pos}: moves past the closing one; returns its index and notes
+   * in {@link #escaped} whether the string holds an escape.
+   */
   private int stringEnd() {
     int k = pos + 1;
+    boolean escapes = false;
     while (b[k] != '"') {
-      k += b[k] == '\\' ? 2 : 1;
+      if (b[k] == '\\') {
+        escapes = true;
+        k += 2;
+      } else {
+        k++;
+      }
     }
+    escaped = escapes;
     pos = k + 1;
     return k;
   }
