@@ -107,16 +107,37 @@ final class CompactJson {
   }
 
   private void number(JsonNode node) {
-    String text =
-        switch (node.numberType()) {
-          case INT -> Integer.toString(node.intValue());
-          case LONG -> Long.toString(node.longValue());
-          case BIG_INTEGER -> node.bigIntegerValue().toString();
-          case FLOAT -> Float.toString(node.floatValue());
-          case DOUBLE -> Double.toString(node.doubleValue());
-          case BIG_DECIMAL -> node.decimalValue().toString();
-        };
-    ascii(text);
+    switch (node.numberType()) {
+      case INT, LONG -> integer(node.longValue());
+      case BIG_INTEGER -> ascii(node.bigIntegerValue().toString());
+      case FLOAT -> ascii(Float.toString(node.floatValue()));
+      case DOUBLE -> ascii(Double.toString(node.doubleValue()));
+      case BIG_DECIMAL -> ascii(node.decimalValue().toString());
+    }
+  }
+
+  /**
+   * The digits of {@code value} as {@link Long#toString(long)} writes them, written in place: a
+   * document of many integers makes no string per number (8.7 MB per version of a 16 MiB document
+   * of service entries did).
+   */
+  private void integer(long value) {
+    if (value == Long.MIN_VALUE) {
+      ascii("-9223372036854775808");
+      return;
+    }
+    ensure(20);
+    long v = value;
+    if (v < 0) {
+      out[length++] = '-';
+      v = -v;
+    }
+    int end = length + Documents.Walk.digits(v);
+    for (int at = end - 1; at >= length; at--) {
+      out[at] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    }
+    length = end;
   }
 
   private void ascii(String s) {

@@ -91,6 +91,13 @@ final class Documents {
   private final AtomicReference<byte[]> spare = new AtomicReference<>();
 
   /**
+   * The name sets of the last {@link #check}, kept for the next one (taken, as {@link #spare}):
+   * grown to the document's largest objects, they spare a reader of a large document megabytes of
+   * allocation per version.
+   */
+  private final AtomicReference<FastCheck.Scratch> checkScratch = new AtomicReference<>();
+
+  /**
    * A parser that refuses documents deeper than {@code maxNestingDepth} (the root object counts as
    * level 1) or longer than {@code maxDocumentLength}, duplicate keys and trailing tokens, and
    * keeps every number exactly as written: untrusted bytes never drive an unbounded allocation or
@@ -191,13 +198,21 @@ final class Documents {
    * decodes them, so that both accept and refuse the same documents.
    */
   Shape check(Path file, byte[] bytes) {
-    Shape shape =
-        FastCheck.shape(
-            bytes,
-            constraints.getMaxNestingDepth(),
-            constraints.getMaxDocumentLength(),
-            constraints.getMaxNameLength(),
-            constraints.getMaxStringLength());
+    FastCheck.Scratch taken = checkScratch.getAndSet(null);
+    FastCheck.Scratch scratch = taken != null ? taken : new FastCheck.Scratch();
+    Shape shape;
+    try {
+      shape =
+          FastCheck.shape(
+              bytes,
+              constraints.getMaxNestingDepth(),
+              constraints.getMaxDocumentLength(),
+              constraints.getMaxNameLength(),
+              constraints.getMaxStringLength(),
+              scratch);
+    } finally {
+      checkScratch.set(scratch);
+    }
     return shape != null ? shape : fullCheck(file, bytes);
   }
 
@@ -1064,6 +1079,11 @@ final class Documents {
     }
 
     static int digits(int i) {
+      return digits((long) i);
+    }
+
+    /** The decimal digits of {@code i} (not negative). */
+    static int digits(long i) {
       int digits = 1;
       while (i >= 10) {
         i /= 10;

@@ -45,7 +45,7 @@ final class FastCheck {
 
   private boolean[] arrays = new boolean[16];
   private int[] children = new int[16];
-  private Names[] seen = new Names[16];
+  private Names[] seen;
   private int depth;
 
   /** The flattened key length of the value after the last property name. */
@@ -57,7 +57,9 @@ final class FastCheck {
   private int hash;
   private boolean dotted;
 
-  private FastCheck(byte[] bytes, int maxDepth, int maxNameLength, int maxStringLength) {
+  private FastCheck(
+      byte[] bytes, int maxDepth, int maxNameLength, int maxStringLength, Scratch scratch) {
+    this.seen = scratch.seen;
     this.b = bytes;
     this.n = bytes.length;
     this.maxDepth = maxDepth;
@@ -71,11 +73,40 @@ final class FastCheck {
    */
   static Documents.Shape shape(
       byte[] bytes, int maxDepth, long maxDocumentLength, int maxNameLength, int maxStringLength) {
+    return shape(bytes, maxDepth, maxDocumentLength, maxNameLength, maxStringLength, new Scratch());
+  }
+
+  /**
+   * Like {@link #shape(byte[], int, long, int, int)}, with the name sets of {@code scratch}, which
+   * keeps them, grown, for the next check: checking a version of a large document then allocates no
+   * name set (8 MB for the 160,000 names of one object, grown by doubling, when each check made its
+   * own). One check at a time per scratch.
+   */
+  static Documents.Shape shape(
+      byte[] bytes,
+      int maxDepth,
+      long maxDocumentLength,
+      int maxNameLength,
+      int maxStringLength,
+      Scratch scratch) {
     if (maxDocumentLength >= 0 && bytes.length > maxDocumentLength) {
       return null;
     }
-    FastCheck f = new FastCheck(bytes, maxDepth, maxNameLength, maxStringLength);
-    return f.document() ? new Documents.Shape(f.keys, f.keyChars, f.dottedNames) : null;
+    FastCheck f = new FastCheck(bytes, maxDepth, maxNameLength, maxStringLength, scratch);
+    try {
+      return f.document() ? new Documents.Shape(f.keys, f.keyChars, f.dottedNames) : null;
+    } finally {
+      scratch.seen = f.seen;
+    }
+  }
+
+  /**
+   * The name sets of one check, by nesting level, kept for the next. Each set is emptied when its
+   * object opens, so nothing of one document reaches the next. Not thread-safe: one check at a
+   * time.
+   */
+  static final class Scratch {
+    private Names[] seen = new Names[16];
   }
 
   private boolean document() {
@@ -203,8 +234,12 @@ final class FastCheck {
       children = Arrays.copyOf(children, size);
       seen = Arrays.copyOf(seen, size);
     }
-    if (!array && seen[depth] == null) {
-      seen[depth] = new Names();
+    if (!array) {
+      if (seen[depth] == null) {
+        seen[depth] = new Names();
+      } else {
+        seen[depth].clear();
+      }
     }
     keyLengths[depth] = keyLength;
     arrays[depth] = array;
@@ -416,6 +451,9 @@ final class FastCheck {
     /** Slots holding a name's index + 1, 0 when empty; null while the object has few names. */
     private int[] table;
 
+    /** Tables no longer in use, by the log2 of their length: the next object's, emptied. */
+    private final int[][] spareTables = new int[32][];
+
     boolean add(byte[] b, int start, int length, int hash) {
       if (table == null) {
         for (int i = 0; i < count; i++) {
@@ -424,7 +462,7 @@ final class FastCheck {
           }
         }
         if (count == LINEAR_NAMES) {
-          table = new int[64];
+          table = newTable(64);
           for (int i = 0; i < count; i++) {
             if (!place(b, i)) {
               return false;
@@ -432,7 +470,9 @@ final class FastCheck {
           }
         }
       } else if ((count + 1) * 2 > table.length) {
-        table = new int[table.length * 2];
+        int[] smaller = table;
+        table = newTable(smaller.length * 2);
+        keep(smaller);
         for (int i = 0; i < count; i++) {
           if (!place(b, i)) {
             return false;
@@ -475,10 +515,29 @@ final class FastCheck {
           && Arrays.equals(b, starts[i], starts[i] + length, b, start, start + length);
     }
 
-    /** Empties the set for the next object at this level (its table, if any, is dropped). */
+    /** An empty table of {@code length} slots (a power of two): a spare one when there is. */
+    private int[] newTable(int length) {
+      int log = Integer.numberOfTrailingZeros(length);
+      int[] spare = spareTables[log];
+      if (spare == null) {
+        return new int[length];
+      }
+      spareTables[log] = null;
+      Arrays.fill(spare, 0);
+      return spare;
+    }
+
+    private void keep(int[] table) {
+      spareTables[Integer.numberOfTrailingZeros(table.length)] = table;
+    }
+
+    /** Empties the set for the next object at this level; its table, if any, is kept spare. */
     void clear() {
       count = 0;
-      table = null;
+      if (table != null) {
+        keep(table);
+        table = null;
+      }
     }
   }
 }

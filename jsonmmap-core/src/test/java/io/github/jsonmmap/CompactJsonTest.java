@@ -62,6 +62,15 @@ class CompactJsonTest {
     ArrayNode n = tree.putArray("n");
     n.add(0).add(-1).add(Integer.MIN_VALUE).add(Integer.MAX_VALUE).add(Long.MIN_VALUE);
     n.add(Long.MAX_VALUE).add((short) -7);
+    // Every digit count, both signs, either side of each power of ten.
+    for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10; p *= 10) {
+      for (long v : new long[] {p - 1, p, p + 1, 10 * p - 1}) {
+        n.add(v).add(-v);
+        if (v <= Integer.MAX_VALUE) {
+          n.add((int) v).add((int) -v);
+        }
+      }
+    }
     n.add(new BigInteger("123456789012345678901234567890")).add(BigInteger.ONE.negate());
     for (String d : new String[] {"1E+5", "0.000001", "-0.00", "1e-7", "12345.678900", "1E+1000"}) {
       n.add(new BigDecimal(d));

@@ -108,6 +108,69 @@ class FastCheckTest {
     assertVouched("{\"a\":{\"k\":1},\"b\":{\"k\":1},\"c\":[{\"k\":1},{\"k\":2}]}");
   }
 
+  /**
+   * One scratch for many checks, as a reader keeps it from version to version: every answer is the
+   * answer of a fresh check, after documents that stopped mid-object, held duplicates, or grew the
+   * name sets and their tables at any level.
+   */
+  @Test
+  void aScratchKeptBetweenChecksChangesNoAnswer() {
+    Random random = new Random(42);
+    FastCheck.Scratch scratch = new FastCheck.Scratch();
+    int vouched = 0;
+    int deferred = 0;
+    for (int i = 0; i < 400; i++) {
+      byte[] bytes;
+      switch (i % 5) {
+        case 0 -> bytes = mapper.writeValueAsBytes(CompactJsonTest.randomTree(random, false));
+        case 1 ->
+            bytes =
+                mutate(
+                    mapper.writeValueAsBytes(CompactJsonTest.randomTree(random, i % 2 == 0)),
+                    random);
+        case 2 -> bytes = wide(random, random.nextInt(3), random.nextInt(4) == 0).getBytes(UTF_8);
+        case 3 -> {
+          // Cut short inside its objects: the sets of the open levels stay filled.
+          byte[] whole = wide(random, 2, false).getBytes(UTF_8);
+          bytes = Arrays.copyOf(whole, 1 + random.nextInt(whole.length - 1));
+        }
+        default -> bytes = wide(random, random.nextInt(3), false).getBytes(UTF_8);
+      }
+      Documents.Shape kept = FastCheck.shape(bytes, DEPTH, 1L << 26, 50_000, 100_000_000, scratch);
+      Documents.Shape fresh = fast(bytes);
+      assertThat(kept).as(new String(bytes, UTF_8)).isEqualTo(fresh);
+      if (fresh != null) {
+        vouched++;
+      } else {
+        deferred++;
+      }
+    }
+    assertThat(vouched).isGreaterThan(100);
+    assertThat(deferred).isGreaterThan(50);
+  }
+
+  /**
+   * An object {@code depth} levels down holding 1 to 3000 names (past the linear set, through
+   * several table sizes), the last name a duplicate of an earlier one when {@code duplicate}.
+   */
+  private static String wide(Random random, int depth, boolean duplicate) {
+    int count = 1 + random.nextInt(random.nextBoolean() ? 20 : 3000);
+    StringBuilder doc = new StringBuilder();
+    for (int d = 0; d < depth; d++) {
+      doc.append("{\"level").append(d).append("\":");
+    }
+    doc.append('{');
+    for (int i = 0; i < count; i++) {
+      doc.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(i);
+    }
+    if (duplicate) {
+      doc.append(",\"k").append(random.nextInt(count)).append("\":0");
+    }
+    doc.append('}');
+    doc.append("}".repeat(depth));
+    return "{\"a\":1,\"w\":" + doc + "}";
+  }
+
   @Test
   void namesMadeToCollideAreLeftToTheFullCheck() {
     // "Aa" and "BB" have one String hash code; so do all 2^12 names made of 12 such pairs.
