@@ -121,7 +121,7 @@ final class CompactJson {
    * document of many integers makes no string per number (8.7 MB per version of a 16 MiB document
    * of service entries did).
    */
-  private void integer(long value) {
+  void integer(long value) {
     if (value == Long.MIN_VALUE) {
       ascii("-9223372036854775808");
       return;
@@ -140,7 +140,7 @@ final class CompactJson {
     length = end;
   }
 
-  private void ascii(String s) {
+  void ascii(String s) {
     int n = s.length();
     ensure(n);
     for (int i = 0; i < n; i++) {
@@ -152,7 +152,7 @@ final class CompactJson {
    * A quoted string, UTF-8; the walk has refused lone surrogates before this runs, so a surrogate
    * here is the first of a pair.
    */
-  private void string(String s) {
+  void string(String s) {
     int n = s.length();
     // At most 6 bytes per char (an escape), room made per chunk so that the loop tests no bound; a
     // pair that straddles the chunk's end takes its second half along (4 bytes for two chars).

@@ -28,8 +28,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.BooleanNode;
+import tools.jackson.databind.node.DoubleNode;
+import tools.jackson.databind.node.IntNode;
 import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.LongNode;
+import tools.jackson.databind.node.NullNode;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.node.StringNode;
 
 /**
  * Document handling that does not touch the file: FORMAT.md's document rules (strict UTF-8, bounded
@@ -951,6 +957,9 @@ final class Documents {
 
     /** A value inside a container at nesting level {@code depth}. */
     private void visit(JsonNode node, long keyLength, int depth) {
+      if (out != null && written(node, keyLength)) {
+        return;
+      }
       if (node.isContainer()) {
         if (depth >= maxDepth) {
           throw new BadValue(
@@ -978,6 +987,49 @@ final class Documents {
           out.scalar(node);
         }
       }
+    }
+
+    /**
+     * Checks and writes a leaf of the node classes a tree is mostly made of, with calls the
+     * compiler can bind: asked of a {@code JsonNode}, each of the questions the general path asks
+     * ({@code isContainer}, {@code isNumber}, {@code getNodeType}, ...) is a call to one of a dozen
+     * classes that no compiler inlines, and they were most of serialising a document of small
+     * objects.
+     *
+     * @return false for any other node, which the general path then takes
+     */
+    private boolean written(JsonNode node, long keyLength) {
+      Class<?> type = node.getClass();
+      if (type == StringNode.class) {
+        key(keyLength);
+        String s = ((StringNode) node).stringValue();
+        if (hasLoneSurrogate(s)) {
+          throw new BadValue("lone-surrogate-in-string");
+        }
+        out.string(s);
+      } else if (type == IntNode.class) {
+        key(keyLength);
+        out.integer(((IntNode) node).intValue());
+      } else if (type == LongNode.class) {
+        key(keyLength);
+        out.integer(((LongNode) node).longValue());
+      } else if (type == BooleanNode.class) {
+        key(keyLength);
+        out.ascii(((BooleanNode) node).booleanValue() ? "true" : "false");
+      } else if (type == DoubleNode.class) {
+        key(keyLength);
+        double d = ((DoubleNode) node).doubleValue();
+        if (!Double.isFinite(d)) {
+          throw new BadValue("non-finite-number");
+        }
+        out.ascii(Double.toString(d));
+      } else if (type == NullNode.class) {
+        key(keyLength);
+        out.ascii("null");
+      } else {
+        return false;
+      }
+      return true;
     }
 
     private void elements(JsonNode array, long keyLength, int depth) {

@@ -150,6 +150,43 @@ class CompactJsonTest {
   }
 
   @Test
+  void aLoneSurrogateAnywhereInANameOrAStringIsRefusedAndAPairAnywhereIsWritten() {
+    String x = "x".repeat(4095); // the writer makes room per 4096 chars: the last of a chunk
+    String[] lone = {
+      "\uD800",
+      "a\uD800",
+      "\uD800a",
+      "\uDC00",
+      "\uDC00\uD800",
+      "\uD800\uD800",
+      x + "\uD800",
+      x + "\uDC00y"
+    };
+    for (String s : lone) {
+      ObjectNode value = NODES.objectNode();
+      value.putObject("a").put("b", "ok").put("c", s);
+      assertThatThrownBy(() -> documents.serialize(FILE, value))
+          .as("value %s", s.length())
+          .isInstanceOf(InvalidDocumentException.class)
+          .hasMessageContaining("lone-surrogate-in-string")
+          .hasMessageContaining("key=a.c");
+      ObjectNode name = NODES.objectNode();
+      name.putObject("a").put("b", "ok").put(s, 1);
+      assertThatThrownBy(() -> documents.serialize(FILE, name))
+          .as("name %s", s.length())
+          .isInstanceOf(InvalidDocumentException.class)
+          .hasMessageContaining("lone-surrogate-in-name")
+          .hasMessageContaining("key=a." + s);
+    }
+    for (String s : new String[] {"\uD800\uDC00", x + "\uD83D\uDE00", "a.\uDBFF\uDFFF[", x + "."}) {
+      ObjectNode tree = NODES.objectNode();
+      tree.putObject("a").put(s, s);
+      assertSameAsMapper(tree);
+      assertThat(documents.serialize(FILE, tree).shape().dottedNames()).isEqualTo(s.contains("."));
+    }
+  }
+
+  @Test
   void tooManyKeyCharactersForTheLengthAreRefusedAsTheWalkRefusesThem() {
     // Deep keys of short values: key characters grow with depth, bytes do not.
     ObjectNode tree = NODES.objectNode();
