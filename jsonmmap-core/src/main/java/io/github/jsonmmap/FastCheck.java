@@ -265,6 +265,11 @@ final class FastCheck {
   }
 
   private void skipWhitespace() {
+    // Compact documents have none: one comparison (a byte above the space, or a negative one that
+    // is not whitespace either, ends the loop below at once).
+    if (pos < n && b[pos] > ' ') {
+      return;
+    }
     while (pos < n) {
       byte c = b[pos];
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
@@ -349,15 +354,42 @@ final class FastCheck {
   }
 
   /**
-   * A string from its opening quote to just past its closing one; notes its code points, hash and
-   * whether it holds a dot or bracket. A name may hold no escape; a value only the short ones and
-   * {@code \}{@code uXXXX} of a character that is not a surrogate.
+   * A string from its opening quote to just past its closing one; for a name, notes its code
+   * points, hash and whether it holds a dot or bracket (for a value they mean nothing). A name may
+   * hold no escape; a value only the short ones and {@code \}{@code uXXXX} of a character that is
+   * not a surrogate.
    */
   private boolean string(boolean name) {
     int start = ++pos;
-    int points = 0;
     int h = 0;
     boolean dots = false;
+    // Printable ASCII first, in locals: most strings are nothing else. A byte below the space is a
+    // control character or, negative, the start of a multi-byte sequence; either, or a quote or a
+    // backslash, ends this loop and the general one below goes on from there.
+    byte[] bytes = b;
+    int end = n;
+    int p = start;
+    if (name) {
+      while (p < end) {
+        int c = bytes[p];
+        if (c < ' ' || c == '"' || c == '\\') {
+          break;
+        }
+        h = 31 * h + c;
+        dots |= c == '.' || c == '[';
+        p++;
+      }
+    } else {
+      while (p < end) {
+        int c = bytes[p];
+        if (c < ' ' || c == '"' || c == '\\') {
+          break;
+        }
+        p++;
+      }
+    }
+    int points = p - start;
+    pos = p;
     while (true) {
       if (pos >= n) {
         return false;
