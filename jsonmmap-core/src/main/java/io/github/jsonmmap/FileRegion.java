@@ -35,15 +35,6 @@ final class FileRegion implements ReadRegion {
     }
   }
 
-  /**
-   * The most one read asks for. The JDK reads into a heap array through a temporary direct buffer
-   * of the read's size, which it then keeps for the thread: read whole, a 16 MiB document left a 16
-   * MiB native buffer behind in every thread that read it, and its second copy, out of that buffer,
-   * came from memory rather than cache (6.4–10 ms per 16 MiB whole, 3.7–5.9 ms in 256 KiB reads, in
-   * a loop on /dev/shm).
-   */
-  static final int READ_CHUNK = 256 * 1024;
-
   private final Path file;
   private final FileChannel channel;
 
@@ -132,12 +123,10 @@ final class FileRegion implements ReadRegion {
    */
   private void readFully(ByteBuffer target, long position) {
     boolean interrupted = Thread.interrupted();
-    int end = target.limit();
     try {
       long at = position;
-      while (target.position() < end) {
-        target.limit(Math.min(end, target.position() + READ_CHUNK));
-        int read = channel.read(target, at);
+      while (target.hasRemaining()) {
+        int read = Chunks.read(channel, target, at);
         if (read < 0) {
           throw new Truncated(
               file,
@@ -154,7 +143,6 @@ final class FileRegion implements ReadRegion {
     } catch (IOException e) {
       throw ioError("cannot read file", e);
     } finally {
-      target.limit(end);
       if (interrupted) {
         Thread.currentThread().interrupt();
       }

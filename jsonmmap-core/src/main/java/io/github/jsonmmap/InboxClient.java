@@ -53,7 +53,7 @@ final class InboxClient {
     try {
       try {
         while (frame.hasRemaining()) {
-          ch.write(frame);
+          Chunks.write(ch, frame);
         }
       } catch (ClosedByInterruptException e) {
         if (!frame.hasRemaining()) {
@@ -201,7 +201,7 @@ final class InboxClient {
 
   private static void readFully(SocketChannel ch, ByteBuffer buffer) throws IOException {
     while (buffer.hasRemaining()) {
-      if (ch.read(buffer) < 0) {
+      if (Chunks.read(ch, buffer) < 0) {
         throw new IOException("connection closed after " + buffer.position() + " bytes");
       }
     }

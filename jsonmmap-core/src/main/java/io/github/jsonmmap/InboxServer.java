@@ -560,7 +560,7 @@ final class InboxServer implements Runnable {
         buffered += grown - c.body.capacity();
         c.body = bigger;
       }
-      int n = c.ch.read(c.body);
+      int n = Chunks.read(c.ch, c.body);
       if (n < 0) {
         closeIncomplete(c);
         return;

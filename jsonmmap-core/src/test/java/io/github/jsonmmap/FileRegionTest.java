@@ -24,7 +24,7 @@ class FileRegionTest {
 
   @Test
   void aCopyOfManyChunksHoldsExactlyTheFilesBytes() throws IOException {
-    byte[] content = new byte[3 * FileRegion.READ_CHUNK + 4096 + 17];
+    byte[] content = new byte[3 * Chunks.SIZE + 4096 + 17];
     new Random(7).nextBytes(content);
     Path file = dir.resolve("big");
     Files.write(file, content);
@@ -33,9 +33,9 @@ class FileRegionTest {
       for (int[] range :
           new int[][] {
             {0, content.length},
-            {13, 3 * FileRegion.READ_CHUNK + 1},
-            {FileRegion.READ_CHUNK - 1, 2},
-            {FileRegion.READ_CHUNK, FileRegion.READ_CHUNK},
+            {13, 3 * Chunks.SIZE + 1},
+            {Chunks.SIZE - 1, 2},
+            {Chunks.SIZE, Chunks.SIZE},
             {content.length, 0}
           }) {
         assertThat(region.copyOut(range[0], range[1]))
@@ -49,11 +49,11 @@ class FileRegionTest {
   void aFileShorterThanTheCopyNeedsIsReportedAsTruncatedWhicheverChunkRunsShort()
       throws IOException {
     Path file = dir.resolve("short");
-    Files.write(file, new byte[2 * FileRegion.READ_CHUNK + 100]);
+    Files.write(file, new byte[2 * Chunks.SIZE + 100]);
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       FileRegion region = new FileRegion(file, channel);
-      for (long offset : new long[] {0, 50, FileRegion.READ_CHUNK + 7}) {
-        int length = 3 * FileRegion.READ_CHUNK;
+      for (long offset : new long[] {0, 50, Chunks.SIZE + 7}) {
+        int length = 3 * Chunks.SIZE;
         assertThatThrownBy(() -> region.copyOut(offset, length))
             .isInstanceOf(CorruptFileException.class)
             .hasMessageContaining("file was truncated under the reader")
@@ -104,7 +104,7 @@ class FileRegionTest {
 
   @Test
   void anInterruptedThreadReadsAndStaysInterrupted() throws IOException {
-    byte[] content = new byte[FileRegion.READ_CHUNK + 1];
+    byte[] content = new byte[Chunks.SIZE + 1];
     new Random(3).nextBytes(content);
     Path file = dir.resolve("interrupted");
     Files.write(file, content);

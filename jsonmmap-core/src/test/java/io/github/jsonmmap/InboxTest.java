@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.github.jsonmmap.JsonMmapInbox.Reply;
 import io.github.jsonmmap.JsonMmapInbox.Request;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -77,6 +79,42 @@ class InboxTest {
       assertThat(same.ok()).isTrue();
       assertThat(same.changed()).isFalse();
       assertThat(same.version()).isEqualTo(reply.version());
+    }
+  }
+
+  /**
+   * The JDK sends and receives heap buffers through a temporary native buffer of the call's size
+   * and keeps it for the thread: a large request sent or read in one call left native memory of its
+   * size in the client's thread and in the inbox's.
+   */
+  @Test
+  void aLargeRequestLeavesNoNativeBufferOfItsSizeInTheClientOrTheInbox() throws Exception {
+    Path file = newFile();
+    ObjectNode doc = NODES.objectNode();
+    String value = "v".repeat(1000);
+    for (int i = 0; i < 6000; i++) {
+      doc.put("k" + i, value);
+    }
+    BufferPoolMXBean direct =
+        ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(p -> p.getName().equals("direct"))
+            .findFirst()
+            .orElseThrow();
+    try (JsonMmapFile handle = writerHandle(file);
+        JsonMmapInbox inbox = serve(handle, START)) {
+      // A client thread of its own, measured before it ends (a thread's buffers go with it).
+      Future<long[]> sent =
+          pool.submit(
+              () -> {
+                long before = direct.getMemoryUsed();
+                Reply reply = JsonMmapInbox.send(file, Request.put(doc));
+                return new long[] {reply.ok() ? 1 : 0, direct.getMemoryUsed() - before};
+              });
+      long[] outcome = sent.get(60, TimeUnit.SECONDS);
+      assertThat(outcome[0]).isEqualTo(1);
+      assertThat(handle.snapshot().get("k5999")).isEqualTo(value);
+      // About 6 MB went each way through native buffers of 256 KiB.
+      assertThat(outcome[1]).isLessThanOrEqualTo(1 << 20);
     }
   }
 
