@@ -113,7 +113,7 @@ class InboxTest {
       long[] outcome = sent.get(60, TimeUnit.SECONDS);
       assertThat(outcome[0]).isEqualTo(1);
       assertThat(handle.snapshot().get("k5999")).isEqualTo(value);
-      // About 6 MB went each way through native buffers of 256 KiB.
+      // About 6 MB went from the client to the inbox, through native buffers of 256 KiB.
       assertThat(outcome[1]).isLessThanOrEqualTo(1 << 20);
     }
   }
