@@ -80,7 +80,11 @@ fi
 
 if [[ -n "$HARNESS" ]]; then
   echo "propagation, scale and idle harness ..." >&2
-  java -Xms256m -Xmx3g -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK ${ONLY:+--only "$ONLY"} \
+  # The harness is the writer. Its heap is fixed and touched up front, as a writer that has run a
+  # while has it: grown on demand, the first versions of a large document spent a quarter of their
+  # publish faulting in fresh heap pages (RESULTS.md's analysis). Reader JVMs keep small, growing
+  # heaps (Propagation.javaCommand): the cold part measures what a fresh reader pays.
+  java -Xms3g -Xmx3g -XX:+AlwaysPreTouch -cp "$JAR" io.github.jsonmmap.bench.Bench $QUICK ${ONLY:+--only "$ONLY"} \
     ${PEERS:+--peers "$PEERS"} ${SIZES:+--sizes "$SIZES"} \
     --out "$OUT" --jmh "$JMH_JSON" --command "$COMMAND"
 fi

@@ -2,6 +2,8 @@ package io.github.jsonmmap.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import tools.jackson.databind.JsonNode;
 
@@ -380,6 +383,15 @@ public final class Bench {
         .append(redisVersion)
         .append(" (loopback, `--save '' --appendonly no`) |\n");
     md.append("| shared files | ").append(WorkDir.base()).append(" |\n");
+    md.append("| writer JVM (the harness) | `")
+        .append(String.join(" ", jvmOptions()))
+        .append("`, ")
+        .append(collectors())
+        .append(" |\n");
+    md.append("| reader JVMs | `")
+        .append(String.join(" ", Propagation.javaCommand("64m").subList(1, 6)))
+        .append(
+            "` (the size part: `-Xms64m -Xmx512m` from 256 KiB, `-Xms64m -Xmx2g` from 4 MiB) |\n");
     md.append("| load average before / after | ")
         .append(loadBefore)
         .append(" / ")
@@ -457,6 +469,19 @@ public final class Bench {
       md.append("## Analysis\n\n").append(Files.readString(analysis).trim()).append("\n");
     }
     Files.writeString(out.resolve("RESULTS.md"), md);
+  }
+
+  /** This JVM's -X options: the heap and collector the writer side ran with. */
+  private static List<String> jvmOptions() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-X"))
+        .toList();
+  }
+
+  private static String collectors() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .map(GarbageCollectorMXBean::getName)
+        .collect(Collectors.joining(", "));
   }
 
   private static Propagation.Result find(List<Propagation.Result> results, Peer peer) {
