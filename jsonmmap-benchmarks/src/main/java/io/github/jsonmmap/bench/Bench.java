@@ -319,7 +319,7 @@ public final class Bench {
               Math.max(
                   large ? 6 : 10, Math.min(quick ? 100 : 300, 4_000_000_000L / interval.toNanos()));
       int warmup = large ? 2 : Math.max(3, changes / 4);
-      String heap = target >= (4 << 20) ? "2g" : target >= (256 << 10) ? "512m" : "64m";
+      String heap = readerHeap(target);
       for (Peer peer : new Peer[] {Peer.EVENTS, Peer.REDIS, Peer.FILE}) {
         if (!peers.contains(peer)) {
           continue;
@@ -389,9 +389,12 @@ public final class Bench {
         .append(collectors())
         .append(" |\n");
     md.append("| reader JVMs | `")
-        .append(String.join(" ", Propagation.javaCommand("64m").subList(1, 6)))
-        .append(
-            "` (the size part: `-Xms64m -Xmx512m` from 256 KiB, `-Xms64m -Xmx2g` from 4 MiB) |\n");
+        .append(readerOptions(1 << 10))
+        .append("` (the size part: `")
+        .append(readerOptions(256 << 10))
+        .append("` from 256 KiB, `")
+        .append(readerOptions(4 << 20))
+        .append("` from 4 MiB) |\n");
     md.append("| load average before / after | ")
         .append(loadBefore)
         .append(" / ")
@@ -469,6 +472,18 @@ public final class Bench {
       md.append("## Analysis\n\n").append(Files.readString(analysis).trim()).append("\n");
     }
     Files.writeString(out.resolve("RESULTS.md"), md);
+  }
+
+  /** The -Xmx of the reader JVMs that follow a document of {@code bytes}. */
+  private static String readerHeap(int bytes) {
+    return bytes >= (4 << 20) ? "2g" : bytes >= (256 << 10) ? "512m" : "64m";
+  }
+
+  /** The options of those reader JVMs, as {@link Propagation#javaCommand} starts them. */
+  private static String readerOptions(int bytes) {
+    return Propagation.javaCommand(readerHeap(bytes)).stream()
+        .filter(a -> a.startsWith("-X"))
+        .collect(Collectors.joining(" "));
   }
 
   /** This JVM's -X options: the heap and collector the writer side ran with. */
