@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import tools.jackson.databind.JsonNode;
@@ -53,9 +55,6 @@ public final class Bench {
   private final String command;
 
   private final Map<Integer, List<Propagation.Result>> steady = new LinkedHashMap<>();
-
-  /** Per reader count, how many rounds the steady results pool. */
-  private final Map<Integer, Integer> steadyRounds = new LinkedHashMap<>();
 
   private final List<Propagation.Result> burst = new ArrayList<>();
   private final List<Propagation.Result> cold = new ArrayList<>();
@@ -214,22 +213,42 @@ public final class Bench {
       // pooled: the host's speed drifts within minutes on this kind of machine (the raw inotify
       // floor measured 6.7 and 34 us in two runs an hour apart), and one long run per peer put a
       // ratio between two peers at the mercy of the minute each ran in.
-      int rounds = quick ? 1 : readers == 1 ? 4 : 2;
-      Map<Peer, Propagation.Result> pooled = new LinkedHashMap<>();
-      for (int round = 0; round < rounds; round++) {
-        for (Peer peer : propagationPeers()) {
-          if (peer.spins() && readers > 1) {
-            continue;
-          }
-          Propagation.Result r =
-              measure(
-                  propagation, Propagation.Spec.steady(peer, readers, warmup, changes / rounds));
-          pooled.merge(peer, r, Bench::pool);
+      int rounds = steadyRounds(readers);
+      steady.put(
+          readers,
+          inRounds(
+              propagation,
+              rounds,
+              peer -> !(peer.spins() && readers > 1),
+              peer -> Propagation.Spec.steady(peer, readers, warmup, changes / rounds)));
+    }
+  }
+
+  /** How many rounds the steady part with {@code readers} readers pools. */
+  private int steadyRounds(int readers) {
+    return quick ? 1 : readers == 1 ? 4 : 2;
+  }
+
+  /**
+   * Runs the peers that {@code runs} takes in turn, {@code rounds} times, each time with fresh
+   * reader JVMs, and pools each peer's rounds: every round shares the machine's conditions of its
+   * minute with the other peers.
+   */
+  private List<Propagation.Result> inRounds(
+      Propagation propagation,
+      int rounds,
+      Predicate<Peer> runs,
+      Function<Peer, Propagation.Spec> spec)
+      throws IOException, InterruptedException {
+    Map<Peer, Propagation.Result> pooled = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      for (Peer peer : propagationPeers()) {
+        if (runs.test(peer)) {
+          pooled.merge(peer, measure(propagation, spec.apply(peer)), Bench::pool);
         }
       }
-      steady.put(readers, new ArrayList<>(pooled.values()));
-      steadyRounds.put(readers, rounds);
     }
+    return new ArrayList<>(pooled.values());
   }
 
   private void runBurst(Propagation propagation) throws IOException, InterruptedException {
@@ -254,17 +273,12 @@ public final class Bench {
     int changes = quick ? 300 : 1000;
     int rounds = quick ? 1 : 3;
     coldChanges = changes;
-    Map<Peer, Propagation.Result> pooled = new LinkedHashMap<>();
-    for (int round = 0; round < rounds; round++) {
-      for (Peer peer : propagationPeers()) {
-        if (peer.spins() || peer == Peer.POLL) {
-          continue;
-        }
-        Propagation.Result r = measure(propagation, Propagation.Spec.steady(peer, 1, 0, changes));
-        pooled.merge(peer, r, Bench::pool);
-      }
-    }
-    cold.addAll(pooled.values());
+    cold.addAll(
+        inRounds(
+            propagation,
+            rounds,
+            peer -> !peer.spins() && peer != Peer.POLL,
+            peer -> Propagation.Spec.steady(peer, 1, 0, changes)));
   }
 
   private static Propagation.Result pool(Propagation.Result a, Propagation.Result b) {
@@ -384,7 +398,7 @@ public final class Bench {
         .append(" (loopback, `--save '' --appendonly no`) |\n");
     md.append("| shared files | ").append(WorkDir.base()).append(" |\n");
     md.append("| writer JVM (the harness) | `")
-        .append(String.join(" ", jvmOptions()))
+        .append(javaOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()))
         .append("`, ")
         .append(collectors())
         .append(" |\n");
@@ -443,7 +457,7 @@ public final class Bench {
           "Steady, " + e.getKey() + (e.getKey() == 1 ? " reader" : " readers") + ", 2 ms apart",
           e.getValue(),
           name);
-      int rounds = steadyRounds.getOrDefault(e.getKey(), 1);
+      int rounds = steadyRounds(e.getKey());
       if (rounds > 1) {
         md.append(
             String.format(
@@ -481,16 +495,12 @@ public final class Bench {
 
   /** The options of those reader JVMs, as {@link Propagation#javaCommand} starts them. */
   private static String readerOptions(int bytes) {
-    return Propagation.javaCommand(readerHeap(bytes)).stream()
-        .filter(a -> a.startsWith("-X"))
-        .collect(Collectors.joining(" "));
+    return javaOptions(Propagation.javaCommand(readerHeap(bytes)));
   }
 
-  /** This JVM's -X options: the heap and collector the writer side ran with. */
-  private static List<String> jvmOptions() {
-    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("-X"))
-        .toList();
+  /** The -X options among a JVM's arguments: its heap, collector and stack settings. */
+  private static String javaOptions(List<String> arguments) {
+    return arguments.stream().filter(a -> a.startsWith("-X")).collect(Collectors.joining(" "));
   }
 
   private static String collectors() {
