@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,11 +205,19 @@ final class Documents {
    * decodes them, so that both accept and refuse the same documents.
    */
   Shape check(Path file, byte[] bytes) {
+    Shape shape = vouch(bytes, null);
+    return shape != null ? shape : fullCheck(file, bytes);
+  }
+
+  /**
+   * The shape {@link FastCheck} finds when it vouches for {@code bytes}, else null; {@code form},
+   * when given, gets what it found of the text's form ({@link FastCheck.Scratch#form()}).
+   */
+  private Shape vouch(byte[] bytes, int[] form) {
     FastCheck.Scratch taken = checkScratch.getAndSet(null);
     FastCheck.Scratch scratch = taken != null ? taken : new FastCheck.Scratch();
-    Shape shape;
     try {
-      shape =
+      Shape shape =
           FastCheck.shape(
               bytes,
               constraints.getMaxNestingDepth(),
@@ -216,10 +225,13 @@ final class Documents {
               constraints.getMaxNameLength(),
               constraints.getMaxStringLength(),
               scratch);
+      if (form != null) {
+        form[0] = scratch.form();
+      }
+      return shape;
     } finally {
       checkScratch.set(scratch);
     }
-    return shape != null ? shape : fullCheck(file, bytes);
   }
 
   /**
@@ -563,7 +575,7 @@ final class Documents {
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
     if (value instanceof CharSequence text) {
-      return parseText(file, text.toString().getBytes(StandardCharsets.UTF_8));
+      return parseText(file, utf8(file, text));
     }
     if (value instanceof byte[] utf8) {
       return parseText(file, utf8);
@@ -576,6 +588,90 @@ final class Documents {
           file, "document cannot be serialised: path=" + file + " error=" + describe(e));
     }
     return requireObject(file, tree);
+  }
+
+  /**
+   * The bytes to publish for a document given as JSON text ({@link #toTree} says which values are
+   * text) that the writer can store without parsing it: text for which {@link FastCheck} vouches,
+   * as a reader's check will, and whose every token is written as {@link #serialize} would write
+   * its tree; white space between tokens is dropped ({@link CompactText}) and the rest checked
+   * again. Null for any other value or text, which the caller converts ({@link #toTree}) and
+   * serialises: that stores the same bytes, or says what is wrong.
+   */
+  Serialized storableText(Path file, Object value) {
+    byte[] text;
+    if (value instanceof byte[] utf8) {
+      // A copy first: the caller's array may change after this check, the stored bytes may not.
+      text = utf8.clone();
+    } else if (value instanceof CharSequence chars) {
+      text = utf8(file, chars);
+    } else {
+      return null;
+    }
+    if (text.length > constraints.getMaxDocumentLength()
+        || constraints.getMaxNumberLength() < FastCheck.MAX_NUMBER_CHARS) {
+      // The parser refuses text over the length, white space included; the walk numbers longer
+      // than the limit, which FastCheck might vouch for.
+      return null;
+    }
+    int[] form = new int[1];
+    if (!spacedStart(text)) {
+      Shape shape = vouch(text, form);
+      if (shape == null || (form[0] & FastCheck.UNLIKE_WRITER) != 0) {
+        return null;
+      }
+      if (form[0] == 0) {
+        return new Serialized(text, shape);
+      }
+    }
+    // White space: checked once compact (the flattened size's bound follows the length). Dropping
+    // it changes no token, so this text is JSON exactly when the caller's is.
+    int length = CompactText.compact(text, text);
+    if (length < 0) {
+      return null;
+    }
+    byte[] bytes = Arrays.copyOf(text, length);
+    Shape shape = vouch(bytes, form);
+    return shape != null && form[0] == 0 ? new Serialized(bytes, shape) : null;
+  }
+
+  /** Whether text starts as pretty-printed text does, white space in its first two bytes. */
+  private static boolean spacedStart(byte[] text) {
+    for (int i = 0; i < Math.min(2, text.length); i++) {
+      byte c = text[i];
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * JSON text as UTF-8, refusing a lone surrogate (which the JDK's encoder would replace by {@code
+   * ?}, publishing a value the caller never wrote; a tree's string with one is refused too).
+   */
+  private static byte[] utf8(Path file, CharSequence text) {
+    String s = text.toString();
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else {
+          throw new InvalidDocumentException(
+              file,
+              "document is not valid JSON: path="
+                  + file
+                  + " length="
+                  + n
+                  + " error=encoding problem=lone-surrogate index="
+                  + i);
+        }
+      }
+    }
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Converts one value (any Jackson-serialisable object, a tree, or null) to a node, copied. */

@@ -25,6 +25,16 @@ final class FastCheck {
   /** Longer number tokens are left to the full check (which decodes them). */
   static final int MAX_NUMBER_CHARS = 100;
 
+  /** {@link Scratch#form()}: white space between tokens. */
+  static final int SPACED = 1;
+
+  /**
+   * {@link Scratch#form()}: a token the writer's serialisation writes otherwise once parsed (an
+   * escape other than its own, a number with an exponent, a negative zero, a decimal it writes with
+   * an exponent); see {@link Documents#storableText}.
+   */
+  static final int UNLIKE_WRITER = 2;
+
   private static final int LINEAR_NAMES = 8;
   private static final int MAX_PROBES = 64;
 
@@ -39,6 +49,9 @@ final class FastCheck {
   private int keys;
   private long keyChars;
   private boolean dottedNames;
+
+  /** {@link #SPACED} and {@link #UNLIKE_WRITER} as found. */
+  private int form;
 
   /** Per open container: its flattened key length, whether an array, children seen. */
   private long[] keyLengths = new long[16];
@@ -97,6 +110,7 @@ final class FastCheck {
       return f.document() ? new Documents.Shape(f.keys, f.keyChars, f.dottedNames) : null;
     } finally {
       scratch.seen = f.seen;
+      scratch.form = f.form;
     }
   }
 
@@ -107,6 +121,16 @@ final class FastCheck {
    */
   static final class Scratch {
     private Names[] seen = new Names[16];
+    private int form;
+
+    /**
+     * What the last check found of its text's form ({@link #SPACED}, {@link #UNLIKE_WRITER}); 0
+     * when every token is as the writer writes it, without white space between (meaningful only
+     * when it vouched for the text).
+     */
+    int form() {
+      return form;
+    }
   }
 
   private boolean document() {
@@ -270,12 +294,17 @@ final class FastCheck {
     if (pos < n && b[pos] > ' ') {
       return;
     }
-    while (pos < n) {
-      byte c = b[pos];
+    int p = pos;
+    while (p < n) {
+      byte c = b[p];
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-        return;
+        break;
       }
-      pos++;
+      p++;
+    }
+    if (p != pos) {
+      form |= SPACED;
+      pos = p;
     }
   }
 
@@ -305,7 +334,8 @@ final class FastCheck {
     if (pos >= n) {
       return false;
     }
-    if (b[pos] == '0') {
+    boolean zero = b[pos] == '0';
+    if (zero) {
       pos++;
     } else if (!digits()) {
       return false;
@@ -320,6 +350,12 @@ final class FastCheck {
       }
       fraction = pos - from;
       decimal = true;
+      if (zero) {
+        writtenLikeWriter(start, from);
+      }
+    } else if (zero && start != pos - 1) {
+      // -0 is written 0.
+      form |= UNLIKE_WRITER;
     }
     long exponent = 0;
     if (pos < n && (b[pos] == 'e' || b[pos] == 'E')) {
@@ -337,11 +373,32 @@ final class FastCheck {
       }
       exponent = negative ? -exponent : exponent;
       decimal = true;
+      // BigDecimal writes its own exponent form (1E+2 for 1e2, 1.5E+3 for 1500e0...).
+      form |= UNLIKE_WRITER;
     }
     if (pos - start > MAX_NUMBER_CHARS) {
       return false;
     }
     return !decimal || Math.abs(fraction - exponent) <= Documents.MAX_DECIMAL_SCALE;
+  }
+
+  /**
+   * For a decimal {@code 0.ddd} or {@code -0.ddd} whose fraction starts at {@code fractionStart}
+   * and ends at {@code pos}: whether {@link java.math.BigDecimal#toString()} writes it back the
+   * same. It does unless it is a negative zero (written without the sign) or its adjusted exponent
+   * (the significant digits less one, less the scale) is below -6 (written with an exponent: {@code
+   * 0.0000001} is {@code 1E-7}, {@code 0.0000000} is {@code 0E-7}).
+   */
+  private void writtenLikeWriter(int start, int fractionStart) {
+    int scale = pos - fractionStart;
+    int zeros = 0;
+    while (zeros < scale && b[fractionStart + zeros] == '0') {
+      zeros++;
+    }
+    boolean like = zeros == scale ? b[start] != '-' && scale <= 6 : zeros < 6;
+    if (!like) {
+      form |= UNLIKE_WRITER;
+    }
   }
 
   /** One or more digits. */
@@ -440,7 +497,12 @@ final class FastCheck {
       return false;
     }
     switch (b[pos + 1]) {
-      case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
+      case '"', '\\', 'b', 'f', 'n', 'r', 't' -> {
+        pos += 2;
+        return true;
+      }
+      case '/' -> {
+        form |= UNLIKE_WRITER;
         pos += 2;
         return true;
       }
@@ -458,6 +520,13 @@ final class FastCheck {
         }
         if (Character.isSurrogate((char) unit)) {
           return false;
+        }
+        // The writer writes only the control characters without a short escape this way, hex in
+        // upper case.
+        boolean shortOne =
+            unit == '\b' || unit == '\t' || unit == '\n' || unit == '\f' || unit == '\r';
+        if (unit >= 0x20 || shortOne || b[pos + 5] >= 'a') {
+          form |= UNLIKE_WRITER;
         }
         pos += 6;
         return true;

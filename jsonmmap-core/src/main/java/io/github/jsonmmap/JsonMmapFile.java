@@ -265,9 +265,17 @@ public final class JsonMmapFile implements AutoCloseable {
   /**
    * Publishes a whole document: any Jackson-serialisable object, a tree, or JSON text (a {@code
    * String} or other {@code CharSequence}, or UTF-8 {@code byte[]}), whose root is an object. Text
-   * is parsed by the rules a reader applies (no duplicate names, numbers exactly as written, this
-   * handle's depth and size limits) and stored compact. Always makes a new version, even when
-   * nothing changed.
+   * is held to the rules a reader applies (strict UTF-8, no lone surrogate, no duplicate names,
+   * numbers exactly as written, this handle's depth and size limits) and stored compact.
+   *
+   * <p>Text is the cheaper way to publish a large document: text in the form the writer itself
+   * writes (white space between tokens aside; no escape but {@code \" \\ \b \t \n \f \r} and <code>
+   * &#92;u00XX</code> for other control characters, no exponent, no negative zero, no decimal
+   * smaller than 10<sup>-6</sup>: what Jackson's compact or pretty printer writes for a tree of
+   * strings, integers and such decimals) is checked in one pass, as a reader checks it, and stored
+   * as it is, white space dropped; other text is parsed and serialised, and stored the same way a
+   * tree would be. A validator, when set, still sees the tree. Always makes a new version, even
+   * when nothing changed.
    *
    * @return the new snapshot, committed: readers see it or a later one from now on
    * @throws NotWriterException when this process does not hold the writer role, or finds that it
@@ -276,10 +284,15 @@ public final class JsonMmapFile implements AutoCloseable {
    */
   public Snapshot publish(Object document) {
     ctx.checkNotClosed();
-    ObjectNode tree = ctx.documents.toTree(ctx.path, ctx.mapper, document);
+    // Text in the writer's own form is stored without a tree: the tree is most of a large publish.
+    Documents.Serialized text = ctx.documents.storableText(ctx.path, document);
+    ObjectNode tree = text == null ? ctx.documents.toTree(ctx.path, ctx.mapper, document) : null;
     ctx.lock.lock();
     try {
-      return writerRole.publishReplacing(tree);
+      return text != null
+          ? writerRole.publishReplacing(
+              text, () -> ctx.documents.toTree(ctx.path, ctx.mapper, document))
+          : writerRole.publishReplacing(tree);
     } finally {
       ctx.lock.unlock();
     }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -53,7 +54,9 @@ final class WriterRole {
   private volatile String fencedBecause;
   private volatile JsonMmapException fencedError;
 
-  private volatile Consumer<ObjectNode> validator = tree -> {};
+  private static final Consumer<ObjectNode> NO_VALIDATOR = tree -> {};
+
+  private volatile Consumer<ObjectNode> validator = NO_VALIDATOR;
 
   WriterRole(FileContext ctx) {
     this.ctx = ctx;
@@ -354,6 +357,22 @@ final class WriterRole {
   }
 
   /**
+   * Publishes JSON text stored as it is ({@link Documents#storableText}), replacing whatever the
+   * file holds, as {@link #publishReplacing(ObjectNode)} does; a validator, when one is set, gets
+   * the text's tree, parsed only then.
+   */
+  Snapshot publishReplacing(Documents.Serialized text, Supplier<ObjectNode> tree) {
+    if (!ctx.writer) {
+      throw notWriter();
+    }
+    Consumer<ObjectNode> v = validator;
+    if (v != NO_VALIDATOR && currentVersion(expectedCurrent) > 0) {
+      v.accept(tree.get());
+    }
+    return commit(text, true);
+  }
+
+  /**
    * Validates, serialises, places and commits one version computed from the version held (writer
    * role held, {@link #requireWriter()} called under the same hold of the lock): a version that
    * arrived meanwhile makes this writer step down rather than overwrite it.
@@ -370,7 +389,11 @@ final class WriterRole {
     if (currentVersion(expectedCurrent) > 0) {
       validator.accept(tree);
     }
-    Documents.Serialized serialized = ctx.documents.serialize(ctx.path, tree);
+    return commit(ctx.documents.serialize(ctx.path, tree), replacing);
+  }
+
+  /** Places and commits one serialised version. */
+  private Snapshot commit(Documents.Serialized serialized, boolean replacing) {
     byte[] bytes = serialized.bytes();
     long limit = ctx.options.maxDocumentSize();
     if (bytes.length > limit) {

@@ -61,6 +61,13 @@ public final class Bench {
   private int coldChanges;
   private final List<SizeScan.Point> sizes = new ArrayList<>();
   private final Map<Peer, List<Propagation.Result>> sizePropagation = new LinkedHashMap<>();
+
+  /**
+   * The peers of the size part, in the order they run per size; the text-publishing writer runs
+   * whenever events mode does.
+   */
+  private static final Peer[] SIZE_PEERS = {Peer.EVENTS, Peer.EVENTS_TEXT, Peer.REDIS, Peer.FILE};
+
   private final Map<Peer, List<Propagation.Result>> readerScale = new LinkedHashMap<>();
   private final List<Idle.Sample> idle = new ArrayList<>();
   private String redisVersion = "?";
@@ -319,9 +326,10 @@ public final class Bench {
       sizes.add(point);
       LOG.printf(
           Locale.ROOT,
-          "size %s: publish p50 %s, decode p50 %s%n",
+          "size %s: publish p50 %s (text %s), decode p50 %s%n",
           BenchDocs.size(target),
           us(point.publish(), 50),
+          us(point.publishText(), 50),
           us(point.decode(), 50));
       // Leave each change time to be written and read by every side before the next one.
       long perChange =
@@ -334,8 +342,10 @@ public final class Bench {
                   large ? 6 : 10, Math.min(quick ? 100 : 300, 4_000_000_000L / interval.toNanos()));
       int warmup = large ? 2 : Math.max(3, changes / 4);
       String heap = readerHeap(target);
-      for (Peer peer : new Peer[] {Peer.EVENTS, Peer.REDIS, Peer.FILE}) {
-        if (!peers.contains(peer)) {
+      for (Peer peer : SIZE_PEERS) {
+        boolean asked =
+            peers.contains(peer) || (peer == Peer.EVENTS_TEXT && peers.contains(Peer.EVENTS));
+        if (!asked) {
           continue;
         }
         sizePropagation
@@ -535,36 +545,8 @@ public final class Bench {
                   : " (raw shm spin floor " + SvgChart.micros(p(floor, 50)) + " in the same run)",
               met(p(spin, 50) <= 20)));
     }
-    List<Propagation.Result> bySize = sizePropagation.getOrDefault(Peer.EVENTS, List.of());
-    double worst = 0;
-    StringBuilder perMib = new StringBuilder();
-    for (Propagation.Result r : bySize) {
-      if (r.docBytes() >= (1 << 20) && r.all().getTotalCount() > 0) {
-        double ms = p(r, 50) / 1000 / (r.docBytes() / 1048576.0);
-        worst = Math.max(worst, ms);
-        perMib
-            .append(perMib.length() == 0 ? "" : ", ")
-            .append(BenchDocs.size(r.spec().docBytes()))
-            .append(' ')
-            .append(String.format(Locale.ROOT, "%.1f ms", ms));
-        Propagation.Result redis = sameSize(Peer.REDIS, r.spec().docBytes());
-        if (redis != null && redis.all().getTotalCount() > 0) {
-          perMib.append(
-              String.format(
-                  Locale.ROOT,
-                  " (Redis %.1f ms)",
-                  p(redis, 50) / 1000 / (redis.docBytes() / 1048576.0)));
-        }
-      }
-    }
-    if (perMib.length() > 0) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| publish + propagate ≤ 5 ms per MiB up to 16 MiB (events p50 ÷ size) | %s | %s |%n",
-              perMib,
-              met(worst <= 5)));
-    }
+    perMibTarget(md, Peer.EVENTS, "events p50 ÷ size, a tree published");
+    perMibTarget(md, Peer.EVENTS_TEXT, "the same, its JSON text published");
     Idle.Sample baseline = null;
     Idle.Sample loaded = null;
     for (Idle.Sample sample : idle) {
@@ -626,6 +608,40 @@ public final class Bench {
               met(ratio >= 1000)));
     }
     md.append("\n");
+  }
+
+  /** The per-MiB target's row for the size-part runs of {@code peer}, if it ran. */
+  private void perMibTarget(StringBuilder md, Peer peer, String how) {
+    double worst = 0;
+    StringBuilder perMib = new StringBuilder();
+    for (Propagation.Result r : sizePropagation.getOrDefault(peer, List.of())) {
+      if (r.docBytes() >= (1 << 20) && r.all().getTotalCount() > 0) {
+        double ms = p(r, 50) / 1000 / (r.docBytes() / 1048576.0);
+        worst = Math.max(worst, ms);
+        perMib
+            .append(perMib.length() == 0 ? "" : ", ")
+            .append(BenchDocs.size(r.spec().docBytes()))
+            .append(' ')
+            .append(String.format(Locale.ROOT, "%.1f ms", ms));
+        Propagation.Result redis = sameSize(Peer.REDIS, r.spec().docBytes());
+        if (redis != null && redis.all().getTotalCount() > 0) {
+          perMib.append(
+              String.format(
+                  Locale.ROOT,
+                  " (Redis %.1f ms)",
+                  p(redis, 50) / 1000 / (redis.docBytes() / 1048576.0)));
+        }
+      }
+    }
+    if (perMib.length() > 0) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| publish + propagate ≤ 5 ms per MiB up to 16 MiB (%s) | %s | %s |%n",
+              how,
+              perMib,
+              met(worst <= 5)));
+    }
   }
 
   /** The size-part run of {@code peer} for the document size {@code targetBytes}, or null. */
@@ -848,15 +864,17 @@ public final class Bench {
         "In one process: the writer's `publish` and a reader's `refresh()` of the new version (p50)."
             + " Across processes: propagation p50 with 1 reader, changes spaced to leave time for each.\n\n");
     md.append(
-        "| size | actual bytes | publish | decode | decode per MiB | jsonmmap events | events per MiB | Redis pub/sub | watched file |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|\n");
+        "| size | actual bytes | publish | publish (text) | decode | decode per MiB | jsonmmap events | events per MiB | events, text published | per MiB | Redis pub/sub | watched file |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     double[] xs = new double[sizes.size()];
     double[] pub = new double[sizes.size()];
+    double[] pubText = new double[sizes.size()];
     double[] dec = new double[sizes.size()];
     for (int i = 0; i < sizes.size(); i++) {
       SizeScan.Point pt = sizes.get(i);
       xs[i] = pt.docBytes() / 1024.0;
       pub[i] = pt.publish().getValueAtPercentile(50) / 1000.0;
+      pubText[i] = pt.publishText().getValueAtPercentile(50) / 1000.0;
       dec[i] = pt.decode().getValueAtPercentile(50) / 1000.0;
       md.append("| ")
           .append(BenchDocs.size(pt.targetBytes()))
@@ -865,13 +883,15 @@ public final class Bench {
           .append(" | ")
           .append(SvgChart.micros(pub[i]))
           .append(" | ")
+          .append(SvgChart.micros(pubText[i]))
+          .append(" | ")
           .append(SvgChart.micros(dec[i]))
           .append(" | ")
           .append(SvgChart.micros(dec[i] / (pt.docBytes() / 1048576.0)));
-      for (Peer peer : new Peer[] {Peer.EVENTS, Peer.REDIS, Peer.FILE}) {
+      for (Peer peer : SIZE_PEERS) {
         List<Propagation.Result> rs = sizePropagation.getOrDefault(peer, List.of());
         md.append(" | ").append(i < rs.size() ? SvgChart.micros(p(rs.get(i), 50)) : "-");
-        if (peer == Peer.EVENTS) {
+        if (peer == Peer.EVENTS || peer == Peer.EVENTS_TEXT) {
           md.append(" | ")
               .append(
                   i < rs.size()
@@ -892,8 +912,10 @@ public final class Bench {
                     kib >= 1024 ? SvgChart.fmt(kib / 1024) + " MiB" : SvgChart.fmt(kib) + " KiB"),
             new SvgChart.Axis("time (log scale)", true, null, SvgChart::micros));
     chart.add(new SvgChart.Series("jsonmmap publish (in process)", "#9467bd", true, xs, pub));
+    chart.add(
+        new SvgChart.Series("jsonmmap publish, text (in process)", "#c5b0d5", true, xs, pubText));
     chart.add(new SvgChart.Series("jsonmmap decode (in process)", "#8c564b", true, xs, dec));
-    for (Peer peer : new Peer[] {Peer.EVENTS, Peer.REDIS, Peer.FILE}) {
+    for (Peer peer : SIZE_PEERS) {
       List<Propagation.Result> rs = sizePropagation.getOrDefault(peer, List.of());
       chart.add(
           new SvgChart.Series(

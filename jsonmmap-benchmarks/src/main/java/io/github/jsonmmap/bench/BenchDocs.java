@@ -1,6 +1,7 @@
 package io.github.jsonmmap.bench;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -52,6 +53,28 @@ final class BenchDocs {
     root.put("ts", publishedAtNanos);
     root.set("items", items);
     return root;
+  }
+
+  /**
+   * The text of {@link #root} for the entries {@code items}, for a writer that publishes JSON text:
+   * the entries are serialised once, and each version's text is its two small fields written in
+   * front of them, one copy of the entries' bytes, as a tool holding the text of its configuration
+   * would hand it over.
+   */
+  static final class Text {
+    private final byte[] tail;
+
+    Text(JsonNode items) {
+      this.tail = (",\"items\":" + json(items) + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    byte[] version(long seq, long publishedAtNanos) {
+      byte[] head =
+          ("{\"seq\":" + seq + ",\"ts\":" + publishedAtNanos).getBytes(StandardCharsets.US_ASCII);
+      byte[] text = Arrays.copyOf(head, head.length + tail.length);
+      System.arraycopy(tail, 0, text, head.length, tail.length);
+      return text;
+    }
   }
 
   static byte[] serialize(JsonNode node) {

@@ -6,6 +6,11 @@ import java.util.List;
 enum Peer {
   /** jsonmmap, readers in {@code WatchMode.EVENTS}: mtime bump, inotify read natively, 1 s poll. */
   EVENTS("jsonmmap events (inotify)", "#1f77b4", true),
+  /**
+   * The same readers; the writer publishes the version's JSON text (a {@code byte[]}), which it
+   * stores without a tree when the text is as it would write it. Runs in the size part.
+   */
+  EVENTS_TEXT("jsonmmap events, text published", "#aec7e8", true),
   /** The same with {@code -Djsonmmap.watcher=jdk}: the JDK WatchService fallback. */
   EVENTS_JDK("jsonmmap events (JDK WatchService)", "#9edae5", true),
   /** jsonmmap, readers in {@code WatchMode.POLL} (1 ms poll interval in the propagation runs). */

@@ -215,7 +215,8 @@ final class Propagation {
   private Publisher publisher(Peer peer, Path dir, int docBytes) throws IOException {
     return switch (peer) {
       case EVENTS, EVENTS_JDK, POLL, SPIN ->
-          new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes);
+          new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes, false);
+      case EVENTS_TEXT -> new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes, true);
       case REDIS -> new RedisPublisher(requireRedis().port());
       case FILE -> new FilePublisher(dir.resolve("config.json"));
       case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"), false);
@@ -245,8 +246,16 @@ final class Propagation {
 
   static final class MmapPublisher implements Publisher {
     private final JsonMmapFile file;
+    private final boolean text;
 
-    MmapPublisher(Path path, int docBytes) {
+    /** The entries' text, made from the first version's entries (the same in every version). */
+    private BenchDocs.Text entries;
+
+    /**
+     * @param text whether to publish each version as its JSON text rather than as a tree
+     */
+    MmapPublisher(Path path, int docBytes, boolean text) {
+      this.text = text;
       this.file =
           JsonMmapFile.open(
               JsonMmapOptions.builder(path)
@@ -257,7 +266,14 @@ final class Propagation {
 
     @Override
     public void publish(long seq, long ts, ObjectNode items) {
-      file.publish(BenchDocs.root(seq, ts, items));
+      if (!text) {
+        file.publish(BenchDocs.root(seq, ts, items));
+        return;
+      }
+      if (entries == null) {
+        entries = new BenchDocs.Text(items);
+      }
+      file.publish(entries.version(seq, ts));
     }
 
     @Override

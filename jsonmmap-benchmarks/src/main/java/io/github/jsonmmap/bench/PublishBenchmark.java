@@ -38,6 +38,7 @@ public class PublishBenchmark {
   private JsonMmapFile writer;
   private JsonMmapFile reader;
   private ObjectNode items;
+  private BenchDocs.Text text;
   private long seq;
 
   @Setup
@@ -45,6 +46,7 @@ public class PublishBenchmark {
     dir = WorkDir.create("jsonmmap-jmh-publish");
     Path path = dir.resolve("config.jsonmmap");
     items = BenchDocs.items(size);
+    text = new BenchDocs.Text(items);
     // Polling writer: an events-mode handle would make the JVM's watcher read for the reader too.
     writer =
         JsonMmapFile.open(
@@ -74,6 +76,12 @@ public class PublishBenchmark {
   @Benchmark
   public Snapshot publish() {
     return writer.publish(BenchDocs.root(seq++, 0, items));
+  }
+
+  /** The same version published as JSON text, which the writer stores without a tree. */
+  @Benchmark
+  public Snapshot publishText() {
+    return writer.publish(text.version(seq++, 0));
   }
 
   /** Publishes the version that {@link #decode} then reads, outside the measured time. */

@@ -84,7 +84,8 @@ public final class ReaderMain {
   private void run(Peer peer, String target, Path out, long pollMicros) throws Exception {
     AutoCloseable follower =
         switch (peer) {
-          case EVENTS, EVENTS_JDK, POLL, SPIN -> followJsonmmap(peer, Path.of(target), pollMicros);
+          case EVENTS, EVENTS_TEXT, EVENTS_JDK, POLL, SPIN ->
+              followJsonmmap(peer, Path.of(target), pollMicros);
           case REDIS -> followRedis(Integer.parseInt(target));
           case FILE -> followFile(Path.of(target));
           case FLOOR -> followFloor(Path.of(target));

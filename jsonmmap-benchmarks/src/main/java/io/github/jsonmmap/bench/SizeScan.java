@@ -15,15 +15,17 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Publish and decode cost by document size, in one process: the writer's {@code publish} call
- * (serialise, CRC-32, copy into the mapping, flip the slot, bump the mtime) and a reader's pick-up
- * of the new version through {@code refresh()} (copy out, verify the CRC, parse, flatten, diff).
+ * (serialise, CRC-32, copy into the mapping, flip the slot, bump the mtime), the same call given
+ * the version's JSON text (checked and stored as it is), and a reader's pick-up of the new version
+ * through {@code refresh()} (copy out, verify the CRC, check). The two publishes take turns.
  *
  * <p>Not thread-safe.
  */
 final class SizeScan {
 
   /** Per size, in nanoseconds. */
-  record Point(int targetBytes, int docBytes, Histogram publish, Histogram decode) {}
+  record Point(
+      int targetBytes, int docBytes, Histogram publish, Histogram publishText, Histogram decode) {}
 
   /** The least warm-up per size. */
   private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -36,7 +38,9 @@ final class SizeScan {
     int docBytes =
         BenchDocs.serialize(BenchDocs.root(Long.MAX_VALUE, Long.MAX_VALUE, items)).length;
     long maxSize = Math.max(JsonMmapOptions.DEFAULT_MAX_SIZE, 4L * docBytes + (1 << 20));
+    BenchDocs.Text text = new BenchDocs.Text(items);
     Histogram publish = new Histogram(3);
+    Histogram publishText = new Histogram(3);
     Histogram decode = new Histogram(3);
     try (JsonMmapFile writer =
             JsonMmapFile.open(
@@ -66,27 +70,33 @@ final class SizeScan {
       while (seq < warmup || System.nanoTime() - warmUntil < 0) {
         publishAndRead(
             writer, reader, BenchDocs.root(seq++, Clock.epochNanos(), items), null, null);
+        publishAndRead(writer, reader, text.version(seq++, Clock.epochNanos()), null, null);
       }
       for (int i = 0; i < iterations; i++) {
         publishAndRead(
             writer, reader, BenchDocs.root(seq++, Clock.epochNanos(), items), publish, decode);
+        publishAndRead(
+            writer, reader, text.version(seq++, Clock.epochNanos()), publishText, decode);
       }
     } finally {
       Files.deleteIfExists(path);
       Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".lock"));
     }
-    return new Point(targetBytes, docBytes, publish, decode);
+    return new Point(targetBytes, docBytes, publish, publishText, decode);
   }
 
-  /** Publishes {@code root}, has the reader take it in, and records both times when asked. */
+  /**
+   * Publishes {@code document} (a tree or its text), has the reader take it in, and records both
+   * times when asked.
+   */
   private static void publishAndRead(
       JsonMmapFile writer,
       JsonMmapFile reader,
-      ObjectNode root,
+      Object document,
       Histogram publish,
       Histogram decode) {
     long t0 = System.nanoTime();
-    Snapshot published = writer.publish(root);
+    Snapshot published = writer.publish(document);
     long t1 = System.nanoTime();
     Snapshot read = reader.refresh();
     long t2 = System.nanoTime();

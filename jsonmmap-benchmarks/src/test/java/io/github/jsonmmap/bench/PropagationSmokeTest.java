@@ -19,7 +19,7 @@ class PropagationSmokeTest {
   @ParameterizedTest
   @EnumSource(
       value = Peer.class,
-      names = {"EVENTS", "EVENTS_JDK", "POLL", "SPIN", "FLOOR_EVENTS"})
+      names = {"EVENTS", "EVENTS_TEXT", "EVENTS_JDK", "POLL", "SPIN", "FLOOR_EVENTS"})
   void harnessRecordsOneDelayPerChangeAcrossProcesses(Peer peer) throws Exception {
     // 25 ms apart, after 20 uncounted changes that warm both sides up. A jsonmmap reader may skip
     // a version replaced before it looked (by design; on a loaded machine it does), so the claim
