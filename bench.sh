@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the jsonmmap benchmarks and writes docs/benchmarks/RESULTS.md and the SVG plots.
 #
-#   ./bench.sh                     everything (about 26 minutes on 2 cores)
+#   ./bench.sh                     everything (about 27 minutes on 2 cores)
 #   ./bench.sh --quick             small counts and a 5 s idle window, for a first look
 #   ./bench.sh --only PARTS        only these harness parts, comma-separated, of:
 #                                  steady (1 reader: every peer in 4 rounds, the target run), steady-many,
