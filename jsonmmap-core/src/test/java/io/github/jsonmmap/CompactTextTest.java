@@ -247,6 +247,15 @@ class CompactTextTest {
       assertThat(Files.size(path)).isPositive();
       assertThat(reader.refresh().tree().path("port").asInt()).isEqualTo(8080);
       assertThat(reader.snapshot().json()).isEqualTo("{\"port\":8080,\"ratio\":0.50}");
+      assertThat(writer.snapshot().json()).isEqualTo("{\"port\":8080,\"ratio\":0.50}");
+
+      // The caller's array is copied: changing it afterwards changes nothing published.
+      byte[] mine = "{\"port\":8081}".getBytes(StandardCharsets.UTF_8);
+      long version = writer.publish(mine).version();
+      mine[8] = '9';
+      assertThat(reader.refresh().version()).isEqualTo(version);
+      assertThat(reader.snapshot().json()).isEqualTo("{\"port\":8081}");
+      assertThat(writer.snapshot().tree().path("port").asInt()).isEqualTo(8081);
 
       List<ObjectNode> seen = new ArrayList<>();
       writer.setValidator(
@@ -258,7 +267,7 @@ class CompactTextTest {
           });
       byte[] bad = "{\"port\":80}".getBytes(StandardCharsets.UTF_8);
       assertThatThrownBy(() -> writer.publish(bad)).hasMessageContaining("port below 1024");
-      assertThat(reader.refresh().tree().path("port").asInt()).isEqualTo(8080);
+      assertThat(reader.refresh().tree().path("port").asInt()).isEqualTo(8081);
       writer.publish("{\"port\":9090}".getBytes(StandardCharsets.UTF_8));
       assertThat(seen).hasSize(2);
       assertThat(reader.refresh().tree().path("port").asInt()).isEqualTo(9090);

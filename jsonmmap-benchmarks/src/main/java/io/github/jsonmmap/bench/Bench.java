@@ -861,8 +861,10 @@ public final class Bench {
   private void scale(StringBuilder md) throws IOException {
     md.append("## 3. Scale\n\n### Document size\n\n");
     md.append(
-        "In one process: the writer's `publish` and a reader's `refresh()` of the new version (p50)."
-            + " Across processes: propagation p50 with 1 reader, changes spaced to leave time for each.\n\n");
+        "In one process: the writer's `publish` of a tree and of its JSON text (the two in turn),"
+            + " and a reader's `refresh()` of the new version (p50). Across processes: propagation"
+            + " p50 with 1 reader, changes spaced to leave time for each; jsonmmap with a tree"
+            + " published and with its JSON text published.\n\n");
     md.append(
         "| size | actual bytes | publish | publish (text) | decode | decode per MiB | jsonmmap events | events per MiB | events, text published | per MiB | Redis pub/sub | watched file |\n");
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
