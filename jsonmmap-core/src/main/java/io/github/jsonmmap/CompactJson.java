@@ -57,6 +57,14 @@ final class CompactJson {
   private int length;
 
   /**
+   * Whether this writer writes {@code c} as <code>&#92;u00XX</code> (a control character without a
+   * short escape), the one form of a unicode escape it uses.
+   */
+  static boolean writesUnicodeEscape(int c) {
+    return c >= 0 && c < ESCAPES.length && ESCAPES[c] < 0;
+  }
+
+  /**
    * @param buffer where to write: a buffer a previous serialisation left (grown when too short), or
    *     null for a new one
    * @param expectedLength the length the document likely has (the last one published)

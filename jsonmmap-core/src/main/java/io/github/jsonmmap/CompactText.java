@@ -71,7 +71,8 @@ final class CompactText {
     return -1;
   }
 
-  private static boolean isWhiteSpace(byte c) {
+  /** JSON's white space: space, tab, line feed, carriage return. */
+  static boolean isWhiteSpace(byte c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
   }
 

@@ -638,8 +638,7 @@ final class Documents {
   /** Whether text starts as pretty-printed text does, white space in its first two bytes. */
   private static boolean spacedStart(byte[] text) {
     for (int i = 0; i < Math.min(2, text.length); i++) {
-      byte c = text[i];
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (CompactText.isWhiteSpace(text[i])) {
         return true;
       }
     }

@@ -521,11 +521,8 @@ final class FastCheck {
         if (Character.isSurrogate((char) unit)) {
           return false;
         }
-        // The writer writes only the control characters without a short escape this way, hex in
-        // upper case.
-        boolean shortOne =
-            unit == '\b' || unit == '\t' || unit == '\n' || unit == '\f' || unit == '\r';
-        if (unit >= 0x20 || shortOne || b[pos + 5] >= 'a') {
+        // The writer writes this way only the characters its table says, hex in upper case.
+        if (!CompactJson.writesUnicodeEscape(unit) || b[pos + 5] >= 'a') {
           form |= UNLIKE_WRITER;
         }
         pos += 6;
