@@ -610,13 +610,18 @@ public final class Bench {
     md.append("\n");
   }
 
+  /** A run's p50 delay in milliseconds per MiB of its document. */
+  private static double msPerMib(Propagation.Result r) {
+    return p(r, 50) / 1000 / (r.docBytes() / 1048576.0);
+  }
+
   /** The per-MiB target's row for the size-part runs of {@code peer}, if it ran. */
   private void perMibTarget(StringBuilder md, Peer peer, String how) {
     double worst = 0;
     StringBuilder perMib = new StringBuilder();
     for (Propagation.Result r : sizePropagation.getOrDefault(peer, List.of())) {
       if (r.docBytes() >= (1 << 20) && r.all().getTotalCount() > 0) {
-        double ms = p(r, 50) / 1000 / (r.docBytes() / 1048576.0);
+        double ms = msPerMib(r);
         worst = Math.max(worst, ms);
         perMib
             .append(perMib.length() == 0 ? "" : ", ")
@@ -625,11 +630,7 @@ public final class Bench {
             .append(String.format(Locale.ROOT, "%.1f ms", ms));
         Propagation.Result redis = sameSize(Peer.REDIS, r.spec().docBytes());
         if (redis != null && redis.all().getTotalCount() > 0) {
-          perMib.append(
-              String.format(
-                  Locale.ROOT,
-                  " (Redis %.1f ms)",
-                  p(redis, 50) / 1000 / (redis.docBytes() / 1048576.0)));
+          perMib.append(String.format(Locale.ROOT, " (Redis %.1f ms)", msPerMib(redis)));
         }
       }
     }
@@ -895,10 +896,7 @@ public final class Bench {
         md.append(" | ").append(i < rs.size() ? SvgChart.micros(p(rs.get(i), 50)) : "-");
         if (peer == Peer.EVENTS || peer == Peer.EVENTS_TEXT) {
           md.append(" | ")
-              .append(
-                  i < rs.size()
-                      ? SvgChart.micros(p(rs.get(i), 50) / (pt.docBytes() / 1048576.0))
-                      : "-");
+              .append(i < rs.size() ? SvgChart.micros(msPerMib(rs.get(i)) * 1000) : "-");
         }
       }
       md.append(" |\n");

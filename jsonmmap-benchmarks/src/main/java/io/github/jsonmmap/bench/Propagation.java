@@ -138,7 +138,7 @@ final class Propagation {
     int lastSeq = spec.warmup() + spec.changes();
     List<Child> children = new ArrayList<>();
     Histogram publish = new Histogram(3);
-    try (Publisher publisher = publisher(spec.peer(), dir, docBytes)) {
+    try (Publisher publisher = publisher(spec.peer(), dir, docBytes, items)) {
       publisher.publish(0, Clock.epochNanos(), items);
       for (int i = 0; i < spec.readers(); i++) {
         children.add(
@@ -212,11 +212,13 @@ final class Propagation {
     return peer == Peer.POLL ? 1000 : 0;
   }
 
-  private Publisher publisher(Peer peer, Path dir, int docBytes) throws IOException {
+  private Publisher publisher(Peer peer, Path dir, int docBytes, ObjectNode items)
+      throws IOException {
     return switch (peer) {
       case EVENTS, EVENTS_JDK, POLL, SPIN ->
-          new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes, false);
-      case EVENTS_TEXT -> new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes, true);
+          new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes, null);
+      case EVENTS_TEXT ->
+          new MmapPublisher(dir.resolve("config.jsonmmap"), docBytes, new BenchDocs.Text(items));
       case REDIS -> new RedisPublisher(requireRedis().port());
       case FILE -> new FilePublisher(dir.resolve("config.json"));
       case FLOOR -> new FloorPublisher(dir.resolve("floor.shm"), false);
@@ -246,15 +248,11 @@ final class Propagation {
 
   static final class MmapPublisher implements Publisher {
     private final JsonMmapFile file;
-    private final boolean text;
 
-    /** The entries' text, made from the first version's entries (the same in every version). */
-    private BenchDocs.Text entries;
+    /** The entries' text when each version is published as its JSON text, else null (a tree). */
+    private final BenchDocs.Text text;
 
-    /**
-     * @param text whether to publish each version as its JSON text rather than as a tree
-     */
-    MmapPublisher(Path path, int docBytes, boolean text) {
+    MmapPublisher(Path path, int docBytes, BenchDocs.Text text) {
       this.text = text;
       this.file =
           JsonMmapFile.open(
@@ -266,14 +264,7 @@ final class Propagation {
 
     @Override
     public void publish(long seq, long ts, ObjectNode items) {
-      if (!text) {
-        file.publish(BenchDocs.root(seq, ts, items));
-        return;
-      }
-      if (entries == null) {
-        entries = new BenchDocs.Text(items);
-      }
-      file.publish(entries.version(seq, ts));
+      file.publish(text == null ? BenchDocs.root(seq, ts, items) : text.version(seq, ts));
     }
 
     @Override

@@ -67,7 +67,7 @@ final class SizeScan {
       int warmup = Math.max(2, iterations / 2);
       long warmUntil = System.nanoTime() + WARM_UP_NANOS;
       long seq = 0;
-      while (seq < warmup || System.nanoTime() - warmUntil < 0) {
+      for (int i = 0; i < warmup || System.nanoTime() - warmUntil < 0; i++) {
         publishAndRead(
             writer, reader, BenchDocs.root(seq++, Clock.epochNanos(), items), null, null);
         publishAndRead(writer, reader, text.version(seq++, Clock.epochNanos()), null, null);
