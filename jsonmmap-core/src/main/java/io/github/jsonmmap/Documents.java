@@ -105,6 +105,14 @@ final class Documents {
   private final AtomicReference<FastCheck.Scratch> checkScratch = new AtomicReference<>();
 
   /**
+   * The last document {@link FastCheck} vouched for (taken, as {@link #spare}): the next version,
+   * the same document with some values changed as a rule, is checked against it ({@link Recheck})
+   * where their bytes differ instead of whole. It holds one document, the one a reader or writer
+   * holds anyway while nothing newer passed a check.
+   */
+  private final AtomicReference<FastCheck.Checked> lastChecked = new AtomicReference<>();
+
+  /**
    * A parser that refuses documents deeper than {@code maxNestingDepth} (the root object counts as
    * level 1) or longer than {@code maxDocumentLength}, duplicate keys and trailing tokens, and
    * keeps every number exactly as written: untrusted bytes never drive an unbounded allocation or
@@ -203,6 +211,9 @@ final class Documents {
    * builds no tree: a reader takes a version in after this, and parses it into a tree only when
    * something needs one ({@link #parseValid}). Numbers and strings are decoded as the tree parse
    * decodes them, so that both accept and refuse the same documents.
+   *
+   * <p>{@code bytes} must never change after this: the check keeps them, to check the next version
+   * against ({@link Recheck}).
    */
   Shape check(Path file, byte[] bytes) {
     Shape shape = vouch(bytes, null);
@@ -214,24 +225,38 @@ final class Documents {
    * when given, gets what it found of the text's form ({@link FastCheck.Scratch#form()}).
    */
   private Shape vouch(byte[] bytes, int[] form) {
-    FastCheck.Scratch taken = checkScratch.getAndSet(null);
-    FastCheck.Scratch scratch = taken != null ? taken : new FastCheck.Scratch();
-    try {
-      Shape shape =
-          FastCheck.shape(
-              bytes,
-              constraints.getMaxNestingDepth(),
-              constraints.getMaxDocumentLength(),
-              constraints.getMaxNameLength(),
-              constraints.getMaxStringLength(),
-              scratch);
-      if (form != null) {
-        form[0] = scratch.form();
+    FastCheck.Checked last = lastChecked.getAndSet(null);
+    // A recheck finds the new text's form exactly only when the old one's was the writer's own.
+    FastCheck.Checked checked =
+        last == null || (form != null && last.form() != 0)
+            ? null
+            : Recheck.against(
+                last, bytes, constraints.getMaxDocumentLength(), constraints.getMaxStringLength());
+    if (checked == null) {
+      FastCheck.Scratch taken = checkScratch.getAndSet(null);
+      FastCheck.Scratch scratch = taken != null ? taken : new FastCheck.Scratch();
+      try {
+        checked =
+            FastCheck.checked(
+                bytes,
+                constraints.getMaxNestingDepth(),
+                constraints.getMaxDocumentLength(),
+                constraints.getMaxNameLength(),
+                constraints.getMaxStringLength(),
+                scratch,
+                FastCheck.START_SPACING);
+      } finally {
+        checkScratch.set(scratch);
       }
-      return shape;
-    } finally {
-      checkScratch.set(scratch);
     }
+    lastChecked.set(checked != null ? checked : last);
+    if (checked == null) {
+      return null;
+    }
+    if (form != null) {
+      form[0] = checked.form();
+    }
+    return checked.shape();
   }
 
   /**
@@ -625,12 +650,14 @@ final class Documents {
       }
     }
     // White space: checked once compact (the flattened size's bound follows the length). Dropping
-    // it changes no token, so this text is JSON exactly when the caller's is.
-    int length = CompactText.compact(text, text);
+    // it changes no token, so this text is JSON exactly when the caller's is. Into a new array: a
+    // check keeps the text it vouched for (vouch).
+    byte[] compact = new byte[text.length];
+    int length = CompactText.compact(text, compact);
     if (length < 0) {
       return null;
     }
-    byte[] bytes = Arrays.copyOf(text, length);
+    byte[] bytes = length == compact.length ? compact : Arrays.copyOf(compact, length);
     Shape shape = vouch(bytes, form);
     return shape != null && form[0] == 0 ? new Serialized(bytes, shape) : null;
   }

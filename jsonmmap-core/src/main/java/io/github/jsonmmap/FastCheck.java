@@ -35,6 +35,12 @@ final class FastCheck {
    */
   static final int UNLIKE_WRITER = 2;
 
+  /**
+   * The least distance between two token starts a check notes ({@link Checked#starts}): a recheck
+   * ({@link Recheck}) steps through at most about this many bytes before each difference.
+   */
+  static final int START_SPACING = 1024;
+
   private static final int LINEAR_NAMES = 8;
   private static final int MAX_PROBES = 64;
 
@@ -52,6 +58,13 @@ final class FastCheck {
 
   /** {@link #SPACED} and {@link #UNLIKE_WRITER} as found. */
   private int form;
+
+  /** Token starts noted so far ({@link Checked#starts}), null when not asked for. */
+  private int[] starts;
+
+  private int startCount;
+  private int nextStart;
+  private final int startSpacing;
 
   /** Per open container: its flattened key length, whether an array, children seen. */
   private long[] keyLengths = new long[16];
@@ -71,7 +84,16 @@ final class FastCheck {
   private boolean dotted;
 
   private FastCheck(
-      byte[] bytes, int maxDepth, int maxNameLength, int maxStringLength, Scratch scratch) {
+      byte[] bytes,
+      int maxDepth,
+      int maxNameLength,
+      int maxStringLength,
+      Scratch scratch,
+      int startSpacing) {
+    this.startSpacing = startSpacing;
+    if (startSpacing > 0) {
+      this.starts = new int[Math.max(4, bytes.length / startSpacing + 2)];
+    }
     this.seen = scratch.seen;
     this.b = bytes;
     this.n = bytes.length;
@@ -102,17 +124,91 @@ final class FastCheck {
       int maxNameLength,
       int maxStringLength,
       Scratch scratch) {
+    Checked checked =
+        checked(bytes, maxDepth, maxDocumentLength, maxNameLength, maxStringLength, scratch, 0);
+    return checked == null ? null : checked.shape();
+  }
+
+  /**
+   * Like {@link #shape(byte[], int, long, int, int, Scratch)}, noting also a token start every
+   * {@code startSpacing} bytes or so (none when 0), for a {@link Recheck} of the next version.
+   */
+  static Checked checked(
+      byte[] bytes,
+      int maxDepth,
+      long maxDocumentLength,
+      int maxNameLength,
+      int maxStringLength,
+      Scratch scratch,
+      int startSpacing) {
     if (maxDocumentLength >= 0 && bytes.length > maxDocumentLength) {
       return null;
     }
-    FastCheck f = new FastCheck(bytes, maxDepth, maxNameLength, maxStringLength, scratch);
+    FastCheck f =
+        new FastCheck(bytes, maxDepth, maxNameLength, maxStringLength, scratch, startSpacing);
     try {
-      return f.document() ? new Documents.Shape(f.keys, f.keyChars, f.dottedNames) : null;
+      if (!f.document()) {
+        return null;
+      }
+      return new Checked(
+          bytes,
+          new Documents.Shape(f.keys, f.keyChars, f.dottedNames),
+          f.form,
+          f.starts == null ? new int[0] : Arrays.copyOf(f.starts, f.startCount));
     } finally {
       scratch.seen = f.seen;
       scratch.form = f.form;
     }
   }
+
+  /**
+   * A checker of single tokens of {@code bytes} ({@link #scalarAt}, {@link #spaceAt}), for a {@link
+   * Recheck}; it notes their form as a whole check would.
+   */
+  static FastCheck tokens(byte[] bytes, int maxStringLength, Scratch scratch) {
+    return new FastCheck(bytes, 1, 0, maxStringLength, scratch, 0);
+  }
+
+  /**
+   * The end of the scalar value (a string, number or literal) at {@code at}, checked as a whole
+   * check checks a value, or -1 when there is none there; nothing is counted.
+   */
+  int scalarAt(int at) {
+    if (at >= n) {
+      return -1;
+    }
+    pos = at;
+    boolean ok =
+        switch (b[at]) {
+          case '"' -> string(false);
+          case 't' -> literal("true");
+          case 'f' -> literal("false");
+          case 'n' -> literal("null");
+          case '{', '[' -> false;
+          default -> number();
+        };
+    return ok ? pos : -1;
+  }
+
+  /** The end of the JSON white space at {@code at} (noted in the form when there is some). */
+  int spaceAt(int at) {
+    pos = at;
+    skipWhitespace();
+    return pos;
+  }
+
+  /** What the token checks found of the text's form, as {@link Scratch#form()}. */
+  int form() {
+    return form;
+  }
+
+  /**
+   * A document a check vouched for, kept for a {@link Recheck} of the next: its bytes (never
+   * changed after the check), what the check found, and token starts at least {@link
+   * #START_SPACING} apart (ascending; the parse is in the same state at each whatever came before
+   * in a document with the same tokens).
+   */
+  record Checked(byte[] bytes, Documents.Shape shape, int form, int[] starts) {}
 
   /**
    * The name sets of one check, by nesting level, kept for the next. Each set is emptied when its
@@ -147,6 +243,9 @@ final class FastCheck {
       skipWhitespace();
       if (pos >= n) {
         return false;
+      }
+      if (pos >= nextStart && starts != null) {
+        noteStart();
       }
       int d = depth - 1;
       byte c = b[pos];
@@ -280,6 +379,14 @@ final class FastCheck {
     }
     // An empty object or array is a key of its own.
     return children[depth] != 0 || depth == 0 || key(keyLengths[depth]);
+  }
+
+  private void noteStart() {
+    if (startCount == starts.length) {
+      starts = Arrays.copyOf(starts, startCount * 2);
+    }
+    starts[startCount++] = pos;
+    nextStart = pos + startSpacing;
   }
 
   private boolean key(long keyLength) {

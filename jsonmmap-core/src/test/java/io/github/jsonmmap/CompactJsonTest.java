@@ -238,7 +238,8 @@ class CompactJsonTest {
     }
   }
 
-  private static JsonNode randomValue(Random random, int depth, boolean controls) {
+  /** A value of any kind, a scalar from depth 6 on; for {@link RecheckTest} too. */
+  static JsonNode randomValue(Random random, int depth, boolean controls) {
     int kind = random.nextInt(depth < 6 ? 14 : 11);
     return switch (kind) {
       case 0 -> NODES.stringNode(randomString(random, 40, true));

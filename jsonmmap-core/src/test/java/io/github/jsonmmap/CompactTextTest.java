@@ -292,7 +292,7 @@ class CompactTextTest {
   }
 
   /** The text with white space of every kind added after some structural characters. */
-  private static byte[] withWhiteSpace(byte[] compact, Random random) {
+  static byte[] withWhiteSpace(byte[] compact, Random random) {
     StringBuilder out = new StringBuilder();
     String text = new String(compact, StandardCharsets.UTF_8);
     boolean inString = false;

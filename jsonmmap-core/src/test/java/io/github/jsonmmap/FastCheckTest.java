@@ -311,7 +311,7 @@ class FastCheckTest {
         .hasMessageContaining(FILE.toString());
   }
 
-  private static byte[] mutate(byte[] valid, Random random) {
+  static byte[] mutate(byte[] valid, Random random) {
     byte[] b = valid.clone();
     int at = random.nextInt(b.length);
     byte with =
