@@ -326,11 +326,13 @@ public final class Bench {
       sizes.add(point);
       LOG.printf(
           Locale.ROOT,
-          "size %s: publish p50 %s (text %s), decode p50 %s%n",
+          "size %s: publish p50 %s (text %s, new shape %s), decode p50 %s (new shape %s)%n",
           BenchDocs.size(target),
           us(point.publish(), 50),
           us(point.publishText(), 50),
-          us(point.decode(), 50));
+          us(point.publishNewShape(), 50),
+          us(point.decode(), 50),
+          us(point.decodeNewShape(), 50));
       // Leave each change time to be written and read by every side before the next one.
       long perChange =
           point.publish().getValueAtPercentile(50) + point.decode().getValueAtPercentile(50);
@@ -863,12 +865,15 @@ public final class Bench {
     md.append("## 3. Scale\n\n### Document size\n\n");
     md.append(
         "In one process: the writer's `publish` of a tree and of its JSON text (the two in turn),"
-            + " and a reader's `refresh()` of the new version (p50). Across processes: propagation"
+            + " and a reader's `refresh()` of the new version (p50). These versions change values"
+            + " only, so each side checks a version against the one before where they differ; the"
+            + " new-shape columns are a version with a key added, checked whole on both sides (as"
+            + " a reader's first version is). Across processes: propagation"
             + " p50 with 1 reader, changes spaced to leave time for each; jsonmmap with a tree"
             + " published and with its JSON text published.\n\n");
     md.append(
-        "| size | actual bytes | publish | publish (text) | decode | decode per MiB | jsonmmap events | events per MiB | events, text published | per MiB | Redis pub/sub | watched file |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "| size | actual bytes | publish | publish (text) | decode | decode per MiB | publish (text), new shape | decode, new shape | jsonmmap events | events per MiB | events, text published | per MiB | Redis pub/sub | watched file |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     double[] xs = new double[sizes.size()];
     double[] pub = new double[sizes.size()];
     double[] pubText = new double[sizes.size()];
@@ -890,7 +895,11 @@ public final class Bench {
           .append(" | ")
           .append(SvgChart.micros(dec[i]))
           .append(" | ")
-          .append(SvgChart.micros(dec[i] / (pt.docBytes() / 1048576.0)));
+          .append(SvgChart.micros(dec[i] / (pt.docBytes() / 1048576.0)))
+          .append(" | ")
+          .append(SvgChart.micros(pt.publishNewShape().getValueAtPercentile(50) / 1000.0))
+          .append(" | ")
+          .append(SvgChart.micros(pt.decodeNewShape().getValueAtPercentile(50) / 1000.0));
       for (Peer peer : SIZE_PEERS) {
         List<Propagation.Result> rs = sizePropagation.getOrDefault(peer, List.of());
         md.append(" | ").append(i < rs.size() ? SvgChart.micros(p(rs.get(i), 50)) : "-");

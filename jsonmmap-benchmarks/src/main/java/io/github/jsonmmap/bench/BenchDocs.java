@@ -69,8 +69,17 @@ final class BenchDocs {
     }
 
     byte[] version(long seq, long publishedAtNanos) {
+      return version(seq, publishedAtNanos, false);
+    }
+
+    /**
+     * Like {@link #version(long, long)}, with a key the other versions lack when {@code added}: a
+     * version of another shape than the one before, which no reader or writer checks against it.
+     */
+    byte[] version(long seq, long publishedAtNanos, boolean added) {
       byte[] head =
-          ("{\"seq\":" + seq + ",\"ts\":" + publishedAtNanos).getBytes(StandardCharsets.US_ASCII);
+          ("{\"seq\":" + seq + ",\"ts\":" + publishedAtNanos + (added ? ",\"added\":true" : ""))
+              .getBytes(StandardCharsets.US_ASCII);
       byte[] text = Arrays.copyOf(head, head.length + tail.length);
       System.arraycopy(tail, 0, text, head.length, tail.length);
       return text;

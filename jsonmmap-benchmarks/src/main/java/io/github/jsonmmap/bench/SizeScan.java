@@ -17,7 +17,10 @@ import tools.jackson.databind.node.ObjectNode;
  * Publish and decode cost by document size, in one process: the writer's {@code publish} call
  * (serialise, CRC-32, copy into the mapping, flip the slot, bump the mtime), the same call given
  * the version's JSON text (checked and stored as it is), and a reader's pick-up of the new version
- * through {@code refresh()} (copy out, verify the CRC, check). The two publishes take turns.
+ * through {@code refresh()} (copy out, verify the CRC, check). The two publishes take turns, and
+ * each round ends with a version of another shape (a key added, then taken away again, unmeasured):
+ * the steady versions change values only and are checked against the version before where they
+ * differ, the added key's version is checked whole on both sides, as a reader's first version is.
  *
  * <p>Not thread-safe.
  */
@@ -25,7 +28,13 @@ final class SizeScan {
 
   /** Per size, in nanoseconds. */
   record Point(
-      int targetBytes, int docBytes, Histogram publish, Histogram publishText, Histogram decode) {}
+      int targetBytes,
+      int docBytes,
+      Histogram publish,
+      Histogram publishText,
+      Histogram decode,
+      Histogram publishNewShape,
+      Histogram decodeNewShape) {}
 
   /** The least warm-up per size. */
   private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -42,6 +51,8 @@ final class SizeScan {
     Histogram publish = new Histogram(3);
     Histogram publishText = new Histogram(3);
     Histogram decode = new Histogram(3);
+    Histogram publishNewShape = new Histogram(3);
+    Histogram decodeNewShape = new Histogram(3);
     try (JsonMmapFile writer =
             JsonMmapFile.open(
                 JsonMmapOptions.builder(path)
@@ -71,18 +82,28 @@ final class SizeScan {
         publishAndRead(
             writer, reader, BenchDocs.root(seq++, Clock.epochNanos(), items), null, null);
         publishAndRead(writer, reader, text.version(seq++, Clock.epochNanos()), null, null);
+        publishAndRead(writer, reader, text.version(seq++, Clock.epochNanos(), true), null, null);
+        publishAndRead(writer, reader, text.version(seq++, Clock.epochNanos()), null, null);
       }
       for (int i = 0; i < iterations; i++) {
         publishAndRead(
             writer, reader, BenchDocs.root(seq++, Clock.epochNanos(), items), publish, decode);
         publishAndRead(
             writer, reader, text.version(seq++, Clock.epochNanos()), publishText, decode);
+        publishAndRead(
+            writer,
+            reader,
+            text.version(seq++, Clock.epochNanos(), true),
+            publishNewShape,
+            decodeNewShape);
+        publishAndRead(writer, reader, text.version(seq++, Clock.epochNanos()), null, null);
       }
     } finally {
       Files.deleteIfExists(path);
       Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".lock"));
     }
-    return new Point(targetBytes, docBytes, publish, publishText, decode);
+    return new Point(
+        targetBytes, docBytes, publish, publishText, decode, publishNewShape, decodeNewShape);
   }
 
   /**
