@@ -600,9 +600,12 @@ final class Documents {
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
     if (value instanceof CharSequence text) {
+      // A character is a byte at least: refused before it is encoded.
+      refuseLongText(file, text.length(), "at least ");
       return parseText(file, utf8(file, text));
     }
     if (value instanceof byte[] utf8) {
+      refuseLongText(file, utf8.length, "");
       return parseText(file, utf8);
     }
     JsonNode tree;
@@ -616,6 +619,27 @@ final class Documents {
   }
 
   /**
+   * Refuses JSON text longer than the parser reads, as too large (the parser would call it not
+   * JSON, naming its own limit): {@code maxSize}, white space included, for text of any form; the
+   * document's own limit applies to what is stored.
+   */
+  private void refuseLongText(Path file, long length, String bound) {
+    long limit = constraints.getMaxDocumentLength();
+    if (length > limit) {
+      throw new DocumentTooLargeException(
+          file,
+          "document too large: path="
+              + file
+              + " size="
+              + bound
+              + Units.bytes(length)
+              + " limit="
+              + Units.bytes(limit)
+              + " (JSON text is read up to maxSize, white space included)");
+    }
+  }
+
+  /**
    * The bytes to publish for a document given as JSON text ({@link #toTree} says which values are
    * text) that the writer can store without parsing it: text for which {@link FastCheck} vouches,
    * as a reader's check will, and whose every token is written as {@link #serialize} would write
@@ -624,20 +648,26 @@ final class Documents {
    * serialises: that stores the same bytes, or says what is wrong.
    */
   Serialized storableText(Path file, Object value) {
+    // The parser refuses text over the length, white space included (a character is a byte at
+    // least), before anything is copied; the walk refuses numbers longer than the limit, which
+    // FastCheck might vouch for.
+    long size =
+        value instanceof byte[] utf8
+            ? utf8.length
+            : value instanceof CharSequence chars ? chars.length() : Long.MAX_VALUE;
+    if (size > constraints.getMaxDocumentLength()
+        || constraints.getMaxNumberLength() < FastCheck.MAX_NUMBER_CHARS) {
+      return null;
+    }
     byte[] text;
     if (value instanceof byte[] utf8) {
       // A copy first: the caller's array may change after this check, the stored bytes may not.
       text = utf8.clone();
-    } else if (value instanceof CharSequence chars) {
-      text = utf8(file, chars);
     } else {
-      return null;
-    }
-    if (text.length > constraints.getMaxDocumentLength()
-        || constraints.getMaxNumberLength() < FastCheck.MAX_NUMBER_CHARS) {
-      // The parser refuses text over the length, white space included; the walk numbers longer
-      // than the limit, which FastCheck might vouch for.
-      return null;
+      text = utf8(file, (CharSequence) value);
+      if (text.length > constraints.getMaxDocumentLength()) {
+        return null;
+      }
     }
     int[] form = new int[1];
     if (!spacedStart(text)) {

@@ -185,7 +185,7 @@ final class Recheck {
   }
 
   private int oldStringEnd(int at) {
-    for (int i = at + 1; ; i++) {
+    for (int i = at + 1; i < old.length; i++) {
       byte c = old[i];
       if (c == '\\') {
         i++;
@@ -193,6 +193,7 @@ final class Recheck {
         return i + 1;
       }
     }
+    return old.length;
   }
 
   private int oldScalarEnd(int at) {

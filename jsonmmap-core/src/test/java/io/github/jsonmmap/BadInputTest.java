@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -477,6 +478,38 @@ class BadInputTest {
       assertNamesFile(e);
       assertThat(e.getMessage()).contains("nesting depth");
       assertThat(FileSurgery.currentVersion(file())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void jsonTextOverTheSizeLimitIsRefusedAndTheFileStaysUnchanged() {
+    JsonMmapOptions small =
+        options(Role.WRITER)
+            .maxSize(JsonMmapOptions.MIN_MAX_SIZE)
+            .initialCapacity(PAGE_SIZE)
+            .build();
+    try (JsonMmapFile writer = JsonMmapFile.open(small);
+        JsonMmapFile reader = reader()) {
+      writer.publish("{\"v\":\"small\"}");
+      assertThat(reader.refresh().version()).isEqualTo(2);
+      long current = FileSurgery.current(file());
+      byte[] dataBefore = dataArea();
+      // Text a byte, and ten times, over the longest document: refused as the same tree would be.
+      for (long over : new long[] {1, 9 * small.maxDocumentSize() + 1}) {
+        String big = "{\"v\":\"" + "x".repeat((int) (small.maxDocumentSize() + over - 8)) + "\"}";
+        for (Object text : new Object[] {big, big.getBytes(StandardCharsets.UTF_8)}) {
+          DocumentTooLargeException e =
+              thrown(DocumentTooLargeException.class, () -> writer.publish(text));
+          assertNamesFile(e);
+          assertThat(e.reason()).isEqualTo("too-large");
+          assertThat(e.getMessage()).contains("document too large").contains("limit=");
+        }
+      }
+      assertThat(writer.snapshot().version()).isEqualTo(2);
+      assertThat(FileSurgery.current(file())).isEqualTo(current);
+      assertThat(dataArea()).isEqualTo(dataBefore);
+      assertThat(reader.refresh().get("v")).isEqualTo("small");
+      assertThat(reader.lastError()).isEmpty();
     }
   }
 

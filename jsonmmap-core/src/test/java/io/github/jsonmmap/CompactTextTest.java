@@ -208,12 +208,16 @@ class CompactTextTest {
   }
 
   @Test
-  void textPastTheLengthLimitIsLeftToTheParserEvenWhenItsCompactFormFits() {
+  void textPastTheLengthLimitIsRefusedAsTooLargeEvenWhenItsCompactFormFits() {
     Documents small = new Documents(64, 64);
     String text = "{\"a\":1," + " ".repeat(100) + "\"b\":2}";
-    assertThat(small.storableText(FILE, text)).isNull();
-    assertThatThrownBy(() -> small.toTree(FILE, mapper, text))
-        .isInstanceOf(InvalidDocumentException.class);
+    for (Object given : List.of(text, text.getBytes(StandardCharsets.UTF_8))) {
+      assertThat(small.storableText(FILE, given)).isNull();
+      assertThatThrownBy(() -> small.toTree(FILE, mapper, given))
+          .isInstanceOf(DocumentTooLargeException.class)
+          .hasMessageContaining("path=" + FILE)
+          .hasMessageContaining("limit=64B");
+    }
   }
 
   @Test
