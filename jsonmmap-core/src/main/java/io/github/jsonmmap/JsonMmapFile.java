@@ -274,8 +274,10 @@ public final class JsonMmapFile implements AutoCloseable {
    * smaller than 10<sup>-6</sup>: what Jackson's compact or pretty printer writes for a tree of
    * strings, integers and such decimals) is checked in one pass, as a reader checks it, and stored
    * as it is, white space dropped; other text is parsed and serialised, and stored the same way a
-   * tree would be. A validator, when set, still sees the tree. Always makes a new version, even
-   * when nothing changed.
+   * tree would be. When such text has the same names and structure as the last text this handle
+   * checked, only values changed, it is checked only where the two differ (one comparison pass,
+   * then the changed tokens), as every reader checks the new version. A validator, when set, still
+   * sees the tree. Always makes a new version, even when nothing changed.
    *
    * @return the new snapshot, committed: readers see it or a later one from now on
    * @throws NotWriterException when this process does not hold the writer role, or finds that it
