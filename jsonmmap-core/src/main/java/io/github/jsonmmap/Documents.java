@@ -600,9 +600,11 @@ final class Documents {
   ObjectNode toTree(Path file, JsonMapper mapper, Object value) {
     Objects.requireNonNull(value, "document");
     if (value instanceof CharSequence text) {
-      // A character is a byte at least: refused before it is encoded.
+      // A character is a byte at least: refused before it is encoded when it has too many.
       refuseLongText(file, text.length(), "at least ");
-      return parseText(file, utf8(file, text));
+      byte[] utf8 = utf8(file, text);
+      refuseLongText(file, utf8.length, "");
+      return parseText(file, utf8);
     }
     if (value instanceof byte[] utf8) {
       refuseLongText(file, utf8.length, "");

@@ -497,7 +497,9 @@ class BadInputTest {
       // Text a byte, and ten times, over the longest document: refused as the same tree would be.
       for (long over : new long[] {1, 9 * small.maxDocumentSize() + 1}) {
         String big = "{\"v\":\"" + "x".repeat((int) (small.maxDocumentSize() + over - 8)) + "\"}";
-        for (Object text : new Object[] {big, big.getBytes(StandardCharsets.UTF_8)}) {
+        // Fewer characters than the limit, more bytes: é is two.
+        String wide = "{\"v\":\"" + "é".repeat((int) (small.maxSize() / 2 + over)) + "\"}";
+        for (Object text : new Object[] {big, big.getBytes(StandardCharsets.UTF_8), wide}) {
           DocumentTooLargeException e =
               thrown(DocumentTooLargeException.class, () -> writer.publish(text));
           assertNamesFile(e);
