@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -654,6 +655,61 @@ class BadInputTest {
       assertThat(after.get("v")).isEqualTo("fixed");
       assertThat(reader.lastError()).isEmpty();
       assertThat(reader.readFailures()).containsEntry("checksum", 1L);
+    }
+  }
+
+  @Test
+  void runningReaderRefusesPlantedVersionsThatDifferFromItsOwnOnlyByAFewBytes() {
+    // A reader checks a version where it differs from the one it holds: each of these, one or two
+    // bytes away from it and with a correct checksum, must still be refused, naming the file.
+    String held = "{\"a\":1,\"b\":\"xy\",\"c\":[1,2],\"d\":{\"e\":true}}";
+    createFile(Map.of("k", "v"));
+    byte[] base = held.getBytes(UTF_8);
+    FileSurgery.commitNextVersion(file(), base, FileSurgery.crc32(base));
+    try (JsonMmapFile reader = reader()) {
+      long version = reader.refresh().version();
+      assertThat(reader.snapshot().get("b")).isEqualTo("xy");
+      List<byte[]> planted = new ArrayList<>();
+      for (String bad :
+          List.of(
+              held.replace("\"b\"", "\"a\""),
+              held.replace("\"xy\"", "\"x\u0001\""),
+              held.replace("\"xy\"", "\"\\x\""),
+              held.replace("true", "tru "),
+              held.replace(":1,", ":01,"),
+              held.replace(":1,", ":-,"),
+              held.replace("[1,2]", "[1 2]"),
+              held.replace("[1,2]", "[1,{]"),
+              held + "}",
+              held.replace("}}", "},\"d\":1}"))) {
+        planted.add(bad.getBytes(UTF_8));
+      }
+      byte[] overlong = base.clone();
+      overlong[held.indexOf("xy")] = (byte) 0xC0;
+      overlong[held.indexOf("xy") + 1] = (byte) 0x80;
+      planted.add(overlong);
+      for (byte[] bad : planted) {
+        FileSurgery.commitNextVersion(file(), bad, FileSurgery.crc32(bad));
+        Snapshot seen = reader.refresh();
+        String shown = new String(bad, UTF_8);
+        assertThat(seen.version()).as(shown).isEqualTo(version);
+        assertThat(seen.get("b")).as(shown).isEqualTo("xy");
+        assertThat(reader.lastError()).as(shown).get().isInstanceOf(InvalidDocumentException.class);
+        assertNamesFile(reader.lastError().orElseThrow());
+      }
+      // A version with only values changed is taken, as is one of another shape after it.
+      for (String good :
+          List.of(
+              "{\"a\":2,\"b\":\"zé\",\"c\":[1,-3.5],\"d\":{\"e\":null}}",
+              "{\"a\":2,\"b\":\"zé\",\"c\":[1,-3.5],\"d\":{\"e\":null,\"f\":[]}}")) {
+        byte[] bytes = good.getBytes(UTF_8);
+        long committed = FileSurgery.commitNextVersion(file(), bytes, FileSurgery.crc32(bytes));
+        Snapshot seen = reader.refresh();
+        assertThat(seen.version()).isEqualTo(committed);
+        assertThat(seen.json()).isEqualTo(good);
+        assertThat(seen.get("b")).isEqualTo("zé");
+        assertThat(reader.lastError()).isEmpty();
+      }
     }
   }
 
