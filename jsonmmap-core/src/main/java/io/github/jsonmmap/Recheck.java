@@ -9,15 +9,15 @@ import java.util.Arrays;
  *
  * <p>It walks both documents' tokens side by side only where their bytes differ: stretches of equal
  * bytes are passed with one comparison ({@link Arrays#mismatch}), up to the last token start the
- * earlier check noted before the difference. Every token of the new document in a differing stretch
- * is checked: a structural one or a name must equal the old one byte for byte, a value must be a
- * scalar where the old one was a scalar, checked as a whole check checks it. The new document then
- * has the old one's tokens with some scalars changed, so it is JSON exactly when the old one is,
- * with the same names in every object (no duplicates), the same depth and the same flattened keys:
- * the old shape, bounded again by the new length. Anything else (an added or removed key, a renamed
- * one, a scalar made a container, more differing bytes than a quarter of the document) is given up
- * at once and the whole check runs, so what this accepts is what {@link FastCheck} accepts, with
- * the same shape; a test compares both on chains of changed documents.
+ * earlier check noted at or before the difference. Every token of the new document in a differing
+ * stretch is checked: a structural one or a name must equal the old one byte for byte, a value must
+ * be a scalar where the old one was a scalar, checked as a whole check checks it. The new document
+ * then has the old one's tokens with some scalars changed, so it is JSON exactly when the old one
+ * is, with the same names in every object (no duplicates), the same depth and the same flattened
+ * keys: the old shape, bounded again by the new length. Anything else (an added or removed key, a
+ * renamed one, a scalar made a container, more differing bytes than a quarter of the document) is
+ * given up at once and the whole check runs, so what this accepts is what {@link FastCheck}
+ * accepts, with the same shape; a test compares both on chains of changed documents.
  *
  * <p>Not thread-safe: one per recheck.
  */
@@ -37,9 +37,10 @@ final class Recheck {
   /** The next old token start to carry over to {@link #starts}. */
   private int k;
 
-  /** Bytes of the old document stepped through token by token so far, and the most allowed. */
+  /** Bytes of the old document stepped through token by token so far. */
   private long stepped;
 
+  /** The most {@link #stepped} may reach: past it the whole check costs less than going on. */
   private final long budget;
 
   private Recheck(FastCheck.Checked last, byte[] bytes, int maxStringLength) {
@@ -80,9 +81,9 @@ final class Recheck {
         return true;
       }
       int differs = p + equal;
-      // Pass the equal bytes up to the last token start at or before the difference: the same
-      // token starts there in both, for whatever precedes a token start ends by itself (a bracket,
-      // comma, colon or quote) or at white space before it, equal too.
+      // Pass the equal bytes up to the last token start at or before the difference: the bytes
+      // before it are equal, so both documents are in the same state there, and the token at it is
+      // compared whole below (a comma that ended an old number and is a digit now differs there).
       int jump = lastStartBefore(differs + 1);
       if (jump > p) {
         carryStarts(jump);
@@ -101,7 +102,7 @@ final class Recheck {
     }
   }
 
-  /** The last old token start in ({@link #p}, {@code limit}), or -1. */
+  /** The last old token start not carried over yet and below {@code limit}, or -1. */
   private int lastStartBefore(int limit) {
     int i = Arrays.binarySearch(oldStarts, k, oldStarts.length, limit);
     int before = (i >= 0 ? i : -i - 1) - 1;
