@@ -23,8 +23,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writer and reader cost per version by document size: {@link #publish} (serialise, CRC-32, copy
- * into the mapping, flip the slot, bump the mtime) and {@link #decode} (a reader picking up a new
- * version: copy out, verify, parse, flatten, diff).
+ * into the mapping, flip the slot, bump the mtime), {@link #publishText} (the same given the
+ * version's JSON text) and {@link #decode} (a reader picking up a new version: copy out, verify the
+ * CRC, check it; each version changes values only, so the check is against the version before,
+ * where they differ).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
