@@ -710,24 +710,16 @@ final class Documents {
    */
   private static byte[] utf8(Path file, CharSequence text) {
     String s = text.toString();
-    for (int i = 0, n = s.length(); i < n; i++) {
-      char c = s.charAt(i);
-      if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c)
-            && i + 1 < n
-            && Character.isLowSurrogate(s.charAt(i + 1))) {
-          i++;
-        } else {
-          throw new InvalidDocumentException(
-              file,
-              "document is not valid JSON: path="
-                  + file
-                  + " length="
-                  + n
-                  + " error=encoding problem=lone-surrogate index="
-                  + i);
-        }
-      }
+    int lone = Walk.loneSurrogate(s);
+    if (lone >= 0) {
+      throw new InvalidDocumentException(
+          file,
+          "document is not valid JSON: path="
+              + file
+              + " length="
+              + s.length()
+              + " error=encoding problem=lone-surrogate index="
+              + lone);
     }
     return s.getBytes(StandardCharsets.UTF_8);
   }
@@ -1270,18 +1262,23 @@ final class Documents {
     }
 
     static boolean hasLoneSurrogate(String s) {
+      return loneSurrogate(s) >= 0;
+    }
+
+    /** The index of the first surrogate of {@code s} that is not half of a pair, or -1. */
+    static int loneSurrogate(String s) {
       for (int i = 0, n = s.length(); i < n; i++) {
         char c = s.charAt(i);
         if (Character.isSurrogate(c)) {
           if (!Character.isHighSurrogate(c)
               || i + 1 >= n
               || !Character.isLowSurrogate(s.charAt(i + 1))) {
-            return true;
+            return i;
           }
           i++;
         }
       }
-      return false;
+      return -1;
     }
 
     static int digits(int i) {
