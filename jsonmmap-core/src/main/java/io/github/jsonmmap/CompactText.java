@@ -57,7 +57,7 @@ final class CompactText {
   /**
    * The index after the closing quote of the string whose contents start at {@code from}, or -1.
    */
-  private static int stringEnd(byte[] in, int from) {
+  static int stringEnd(byte[] in, int from) {
     int n = in.length;
     for (int i = from; i < n; i++) {
       byte c = in[i];
@@ -76,8 +76,11 @@ final class CompactText {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
   }
 
-  /** A character of a number or a literal: two of them never stand side by side across a gap. */
-  private static boolean isScalarChar(byte c) {
+  /**
+   * A character of a number or a literal, the only characters of those tokens: two of them never
+   * stand side by side across a gap.
+   */
+  static boolean isScalarChar(byte c) {
     return (c >= '0' && c <= '9')
         || (c >= 'a' && c <= 'z')
         || (c >= 'A' && c <= 'Z')

@@ -139,7 +139,10 @@ final class Recheck {
         q++;
       }
       case '"' -> {
-        int end = oldStringEnd(p);
+        int end = CompactText.stringEnd(old, p + 1);
+        if (end < 0) {
+          return false;
+        }
         int after = oldSpace(end);
         if (after < old.length && old[after] == ':') {
           // A name: the same bytes, quotes included.
@@ -176,7 +179,8 @@ final class Recheck {
     return true;
   }
 
-  // The old document was checked: these read its tokens without checking them again.
+  // The old document was checked: these read its tokens without checking them again (its strings
+  // end as CompactText.stringEnd finds, its numbers and literals are scalar characters only).
 
   private int oldSpace(int at) {
     while (at < old.length && CompactText.isWhiteSpace(old[at])) {
@@ -185,25 +189,9 @@ final class Recheck {
     return at;
   }
 
-  private int oldStringEnd(int at) {
-    for (int i = at + 1; i < old.length; i++) {
-      byte c = old[i];
-      if (c == '\\') {
-        i++;
-      } else if (c == '"') {
-        return i + 1;
-      }
-    }
-    return old.length;
-  }
-
   private int oldScalarEnd(int at) {
     int i = at;
-    while (i < old.length) {
-      byte c = old[i];
-      if (c == ',' || c == '}' || c == ']' || CompactText.isWhiteSpace(c)) {
-        break;
-      }
+    while (i < old.length && CompactText.isScalarChar(old[i])) {
       i++;
     }
     return i;
