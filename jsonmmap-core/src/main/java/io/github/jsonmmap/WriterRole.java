@@ -365,10 +365,7 @@ final class WriterRole {
     if (!ctx.writer) {
       throw notWriter();
     }
-    Consumer<ObjectNode> v = validator;
-    if (v != NO_VALIDATOR && currentVersion(expectedCurrent) > 0) {
-      v.accept(tree.get());
-    }
+    validate(tree);
     return commit(text, true);
   }
 
@@ -386,10 +383,19 @@ final class WriterRole {
    * compare-and-set of the current word succeeded and this writer still owned the slot afterwards.
    */
   private Snapshot publish(ObjectNode tree, boolean replacing) {
-    if (currentVersion(expectedCurrent) > 0) {
-      validator.accept(tree);
-    }
+    validate(() -> tree);
     return commit(ctx.documents.serialize(ctx.path, tree), replacing);
+  }
+
+  /**
+   * Runs the validator, when one is set, on the tree of the version about to be published; not on
+   * the first version, which creates the file. The tree is asked for only then.
+   */
+  private void validate(Supplier<ObjectNode> tree) {
+    Consumer<ObjectNode> v = validator;
+    if (v != NO_VALIDATOR && currentVersion(expectedCurrent) > 0) {
+      v.accept(tree.get());
+    }
   }
 
   /** Places and commits one serialised version. */
