@@ -650,13 +650,13 @@ final class Documents {
    * serialises: that stores the same bytes, or says what is wrong.
    */
   Serialized storableText(Path file, Object value) {
+    if (!(value instanceof byte[]) && !(value instanceof CharSequence)) {
+      return null;
+    }
     // The parser refuses text over the length, white space included (a character is a byte at
     // least), before anything is copied; the walk refuses numbers longer than the limit, which
     // FastCheck might vouch for.
-    long size =
-        value instanceof byte[] utf8
-            ? utf8.length
-            : value instanceof CharSequence chars ? chars.length() : Long.MAX_VALUE;
+    long size = value instanceof byte[] utf8 ? utf8.length : ((CharSequence) value).length();
     if (size > constraints.getMaxDocumentLength()
         || constraints.getMaxNumberLength() < FastCheck.MAX_NUMBER_CHARS) {
       return null;
