@@ -92,6 +92,22 @@ final class FileRegion implements ReadRegion {
     return copy.getLong(offset);
   }
 
+  /**
+   * Takes {@code copy} as this region's header copy, as if {@link #longAcquire} had just read it,
+   * and returns its field at {@code offset}: a caller that has just read the header from this
+   * region's channel (the spinning reader) saves the read a fresh load would make.
+   *
+   * @param copy the first {@link FileLayout#MIN_HEADER_LENGTH} bytes of the file in one read,
+   *     little endian, never written again
+   */
+  long longAcquireFrom(ByteBuffer copy, int offset) {
+    if (copy.capacity() != MIN_HEADER_LENGTH || copy.order() != ByteOrder.LITTLE_ENDIAN) {
+      throw new IllegalArgumentException("not a header copy: " + copy);
+    }
+    header = copy;
+    return copy.getLong(offset);
+  }
+
   /** The field from the header copy the last {@link #longAcquire} made: no read. */
   @Override
   public long longAcquireSameLoad(int offset) {

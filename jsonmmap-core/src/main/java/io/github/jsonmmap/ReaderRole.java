@@ -167,6 +167,15 @@ final class ReaderRole {
    * The cheap check: one read of the header, a full read only when the current word moved. Locks.
    */
   void checkForChange() {
+    checkForChange(null, null);
+  }
+
+  /**
+   * {@link #checkForChange()} starting from {@code header}, the first {@link
+   * FileLayout#MIN_HEADER_LENGTH} bytes of the file read in one call from {@code channel}, when
+   * that is still the channel read: the read the check starts with is already made.
+   */
+  private void checkForChange(FileChannel channel, ByteBuffer header) {
     ctx.lock.lock();
     try {
       if (ctx.closed.get() || ctx.writer) {
@@ -180,7 +189,10 @@ final class ReaderRole {
         attachAfterTruncation(file.readableBytes());
         return;
       }
-      long current = file.longAcquire(CURRENT_OFFSET);
+      long current =
+          header != null && channel == fileChannel
+              ? file.longAcquireFrom(header, CURRENT_OFFSET)
+              : file.longAcquire(CURRENT_OFFSET);
       if (current != ctx.seenCurrent) {
         readAndApply(current, false);
       }
@@ -556,17 +568,17 @@ final class ReaderRole {
    * from a mapped page of a file truncated under it would raise an asynchronous {@link
    * InternalError} that HotSpot delivers at the next safepoint, possibly inside the JDK's own
    * channel code, whose bookkeeping it can leave broken for good (every later call on the channel
-   * then fails). A {@code pread} of eight bytes costs about a microsecond and a short read is just
-   * a short read.
+   * then fails). A {@code pread} of the header costs about a microsecond and a short read is just a
+   * short read; the header it read is where the check of a new version starts.
    */
   void spin() {
-    ByteBuffer word = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer header = ByteBuffer.allocateDirect(MIN_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     while (true) {
       try {
         if (ctx.closed.get()) {
           return;
         }
-        spinUntilFault(word);
+        spinUntilFault(header);
       } catch (Throwable e) {
         try {
           fail(e instanceof JsonMmapException j ? j : unexpected(e));
@@ -579,10 +591,10 @@ final class ReaderRole {
   }
 
   /** Spins until the handle closes, or until something is thrown. */
-  private void spinUntilFault(ByteBuffer word) {
+  private void spinUntilFault(ByteBuffer header) {
     while (!ctx.closed.get()) {
       FileChannel ch = fileChannel;
-      long current = ch == null || ctx.writer || truncatedSeen ? NO_WORD : currentWord(ch, word);
+      long current = ch == null || ctx.writer || truncatedSeen ? NO_WORD : currentWord(ch, header);
       if (current == NO_WORD) {
         // Nothing to follow: not attached yet, the file shrank or is being replaced (the watcher's
         // poll reports and handles each), or this standby now writes.
@@ -593,7 +605,9 @@ final class ReaderRole {
         Thread.onSpinWait();
         continue;
       }
-      checkForChange();
+      ByteBuffer copy = ByteBuffer.allocate(MIN_HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+      copy.put(header.duplicate().clear());
+      checkForChange(ch, copy);
       if (ctx.seenCurrent != current && ctx.lastError != null) {
         // A read that failed for a reason that may pass: again at the poll interval, not in a
         // tight loop.
@@ -606,20 +620,21 @@ final class ReaderRole {
   private static final long NO_WORD = -1;
 
   /**
-   * The current word read with one {@code pread} into {@code word}, or {@link #NO_WORD} when the
-   * read came short or failed (a truncated or closed file: the lock-holding paths report it). The
-   * interrupt status is set aside for the read: an interrupt would close the channel for everyone.
+   * The current word from the header read into {@code header} (the first {@link
+   * FileLayout#MIN_HEADER_LENGTH} bytes, one {@code pread}), or {@link #NO_WORD} when the read came
+   * short or failed (a truncated or closed file: the lock-holding paths report it). The interrupt
+   * status is set aside for the read: an interrupt would close the channel for everyone.
    */
-  private static long currentWord(FileChannel ch, ByteBuffer word) {
+  private static long currentWord(FileChannel ch, ByteBuffer header) {
     boolean interrupted = Thread.interrupted();
     try {
-      word.clear();
-      while (word.hasRemaining()) {
-        if (ch.read(word, CURRENT_OFFSET + word.position()) < 0) {
+      header.clear();
+      while (header.hasRemaining()) {
+        if (ch.read(header, header.position()) < 0) {
           return NO_WORD;
         }
       }
-      return word.getLong(0);
+      return header.getLong(CURRENT_OFFSET);
     } catch (IOException e) {
       return NO_WORD;
     } finally {
