@@ -92,12 +92,44 @@ class WatcherTest {
         "jdk");
   }
 
+  @Test
+  void withoutJnaOnTheClassPathAReaderFallsBackAndAWriterStillWakesReaders() throws IOException {
+    // A user who excluded the dependency: no JNA classes at all, in the reader and in the writer.
+    assertReaderInChildSeesChanges(List.of(), "jdk", true);
+    Path file = dir.resolve("from-child.json");
+    try (Child writer = Child.start(List.of(), true, SettingWriter.class, file.toString())) {
+      writer.awaitLine(l -> l.startsWith("published "));
+      JsonMmapOptions options =
+          JsonMmapOptions.builder(file)
+              .role(Role.READER)
+              .watchMode(WatchMode.EVENTS)
+              .pollInterval(Duration.ofHours(1))
+              .build();
+      try (JsonMmapFile reader = JsonMmapFile.open(options)) {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        reader.addListener(change -> seen.add(change.current().get("n")));
+        for (int i = 2; i <= 4; i++) {
+          writer.send("set " + i);
+          int n = i;
+          // With an hour's poll only the writer's wake-up can deliver these.
+          await().atMost(DEADLINE).until(() -> seen.contains(n));
+          assertThat(reader.snapshot().get("n")).isEqualTo(n);
+        }
+      }
+    }
+  }
+
   private void assertReaderInChildSeesChanges(List<String> jvmArgs, String expected)
       throws IOException {
+    assertReaderInChildSeesChanges(jvmArgs, expected, false);
+  }
+
+  private void assertReaderInChildSeesChanges(
+      List<String> jvmArgs, String expected, boolean withoutJna) throws IOException {
     Path file = dir.resolve("shared.json");
     try (JsonMmapFile writer = JsonMmapFile.open(file, Role.WRITER)) {
       writer.set("greeting", "hello 0");
-      try (Child reader = Child.start(jvmArgs, EventsReader.class, file.toString())) {
+      try (Child reader = Child.start(jvmArgs, withoutJna, EventsReader.class, file.toString())) {
         reader.awaitLine(l -> l.equals("mechanism " + expected));
         reader.awaitLine(l -> l.startsWith("ready "));
         for (int i = 1; i <= 5; i++) {
@@ -509,6 +541,28 @@ class WatcherTest {
     }
   }
 
+  /**
+   * A writer in a child JVM: publishes {@code {"n":1}}, then {@code {"n":N}} for each line {@code
+   * set N} read from its input, printing {@code published V} after each.
+   */
+  static final class SettingWriter {
+    public static void main(String[] args) throws Exception {
+      PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+      try (JsonMmapFile writer = JsonMmapFile.open(Path.of(args[0]), Role.WRITER)) {
+        out.println("published " + writer.set("n", 1).version());
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (line.startsWith("set ")) {
+            int n = Integer.parseInt(line.substring(4));
+            out.println("published " + writer.set("n", n).version());
+          }
+        }
+      }
+    }
+  }
+
   /** A child JVM with JVM options of the test's choosing, killed and reaped on close. */
   private static final class Child implements AutoCloseable {
     private final Process process;
@@ -536,6 +590,11 @@ class WatcherTest {
     }
 
     static Child start(List<String> jvmArgs, Class<?> main, String... args) {
+      return start(jvmArgs, false, main, args);
+    }
+
+    /** With {@code withoutJna}, the JNA jar is left off the child's class path. */
+    static Child start(List<String> jvmArgs, boolean withoutJna, Class<?> main, String... args) {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx128m");
@@ -543,16 +602,37 @@ class WatcherTest {
       command.addAll(jvmArgs);
       command.add("-cp");
       String surefire = System.getProperty("surefire.test.class.path");
-      command.add(
+      String classPath =
           surefire != null && !surefire.isEmpty()
               ? surefire
-              : System.getProperty("java.class.path"));
+              : System.getProperty("java.class.path");
+      if (withoutJna) {
+        List<String> entries = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+          if (!Path.of(entry).getFileName().toString().startsWith("jna-")) {
+            entries.add(entry);
+          }
+        }
+        assertThat(entries).hasSizeLessThan(classPath.split(java.io.File.pathSeparator).length);
+        classPath = String.join(java.io.File.pathSeparator, entries);
+      }
+      command.add(classPath);
       command.add(main.getName());
       command.addAll(List.of(args));
       try {
         return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start child JVM " + command, e);
+      }
+    }
+
+    /** Writes {@code line} to the child's input. */
+    void send(String line) {
+      try {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write to child: " + lines, e);
       }
     }
 
