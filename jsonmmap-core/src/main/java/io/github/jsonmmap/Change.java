@@ -37,12 +37,20 @@ public final class Change {
     return current;
   }
 
-  /** The flattened keys added, removed and changed; computed on first call. */
+  /**
+   * The flattened keys added, removed and changed; computed on the first call, once, however many
+   * threads ask at the same time.
+   */
   public ChangedKeys keys() {
     ChangedKeys result = keys;
     if (result == null) {
-      result = ChangedKeys.between(previous, current);
-      keys = result;
+      synchronized (this) {
+        result = keys;
+        if (result == null) {
+          result = ChangedKeys.between(previous, current);
+          keys = result;
+        }
+      }
     }
     return result;
   }

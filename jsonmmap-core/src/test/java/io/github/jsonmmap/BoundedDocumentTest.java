@@ -195,6 +195,18 @@ class BoundedDocumentTest {
         }
         assertThat(seen.flat()).isSameAs(first).containsEntry("a.b[1]", 2);
         assertThat(seen.get("c")).isEqualTo("e");
+
+        // The diff too: one result for every thread that asks a fresh change at once.
+        Change fresh = new Change(reader.snapshot(), seen, 0);
+        List<Callable<ChangedKeys>> diffs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          diffs.add(fresh::keys);
+        }
+        List<Future<ChangedKeys>> keys = pool.invokeAll(diffs);
+        for (Future<ChangedKeys> f : keys) {
+          assertThat(f.get()).isSameAs(keys.get(0).get());
+        }
+        assertThat(fresh.keys()).isSameAs(keys.get(0).get());
       } finally {
         pool.shutdownNow();
       }
