@@ -87,6 +87,15 @@ final class CompactJson {
     return length;
   }
 
+  /** The bytes {@code other} has written, after those written here. */
+  void append(CompactJson other) {
+    if (other.length > out.length - length) {
+      grow(other.length);
+    }
+    System.arraycopy(other.out, 0, out, length, other.length);
+    length += other.length;
+  }
+
   void put(char ascii) {
     if (length == out.length) {
       grow(1);

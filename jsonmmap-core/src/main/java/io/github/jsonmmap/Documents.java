@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,15 @@ final class Documents {
 
   /** Most flattened keys (scalars, nulls, empty objects and empty arrays) a document may have. */
   static final int MAX_FLATTENED_KEYS = 1 << 21;
+
+  /**
+   * The fewest entries of a container whose halves a publish walks on two threads ({@link
+   * WalkHelper}), in a document likely longer than {@link #FORK_MIN_BYTES}.
+   */
+  static final int FORK_MIN_ENTRIES = 1024;
+
+  /** The shortest document likely to be published whose walk two threads share. */
+  static final int FORK_MIN_BYTES = 256 * 1024;
 
   /** Flattened key characters allowed per byte of document, on top of {@link #FLAT_CHARS_FLOOR}. */
   static final long FLAT_CHARS_PER_BYTE = 32;
@@ -759,6 +769,7 @@ final class Documents {
             constraints.getMaxNumberLength(),
             constraints.getMaxNestingDepth(),
             out);
+    walk.forkLargeContainer(lastSerializedLength);
     try {
       walk.root(tree);
     } catch (CompactJson.Unsupported e) {
@@ -828,6 +839,11 @@ final class Documents {
       throw writing ? cannotPublish(file, e) : notValid(file, e);
     }
     return new Shape(walk.keys, walk.keyChars, walk.dottedNames);
+  }
+
+  /** What a publish throws for {@code e}, thrown by a {@link Walk} of the tree it publishes. */
+  static RuntimeException publishFailure(Path file, RuntimeException e) {
+    return e instanceof BadValue b ? cannotPublish(file, b) : e;
   }
 
   private static InvalidDocumentException cannotPublish(Path file, BadValue e) {
@@ -1050,6 +1066,12 @@ final class Documents {
     long keyChars;
     boolean dottedNames;
 
+    /** Whether this walk may still hand half of one large container to {@link WalkHelper}. */
+    private boolean mayFork;
+
+    /** The length the document likely has, when {@link #mayFork}. */
+    private int expectedLength;
+
     Walk(
         Path file,
         long charsLimit,
@@ -1072,6 +1094,21 @@ final class Documents {
     }
 
     /**
+     * Lets this walk split the first container it meets with at least {@link #FORK_MIN_ENTRIES}
+     * entries in two halves walked at the same time ({@link WalkHelper}), when it writes, the
+     * document likely has {@code expectedLength} bytes or more than {@link #FORK_MIN_BYTES}, and
+     * there is a second core. The bytes, the counts and the first error met are those of one walk.
+     */
+    void forkLargeContainer(int expectedLength) {
+      this.expectedLength = expectedLength;
+      mayFork =
+          out != null
+              && expectedLength >= FORK_MIN_BYTES
+              && maxDepth <= WalkHelper.MAX_DEPTH
+              && WalkHelper.available();
+    }
+
+    /**
      * The properties of an object at nesting level {@code depth} (the root is level 1) whose key is
      * {@code keyLength} long (-1 for the root, whose names start keys).
      */
@@ -1079,12 +1116,33 @@ final class Documents {
       if (out != null) {
         out.put('{');
       }
-      boolean first = true;
+      int n = object.size();
+      if (mayFork && n >= FORK_MIN_ENTRIES) {
+        forked(object, keyLength, depth, n);
+      } else {
+        properties(object, keyLength, depth, 0, n);
+      }
+      if (out != null) {
+        out.put('}');
+      }
+    }
+
+    /**
+     * The properties {@code from} (inclusive) to {@code to} (exclusive), in the object's order; the
+     * first of them is written without a comma only when it is the object's first.
+     */
+    private void properties(JsonNode object, long keyLength, int depth, int from, int to) {
+      Iterator<Map.Entry<String, JsonNode>> entries = object.properties().iterator();
+      for (int i = 0; i < from && entries.hasNext(); i++) {
+        entries.next();
+      }
+      boolean first = from == 0;
       String name = null;
       // One handler for the loop: with one per entry, the handler's line was the hottest of
       // serialising a 1 MiB document in a profile.
       try {
-        for (Map.Entry<String, JsonNode> e : object.properties()) {
+        for (int i = from; i < to && entries.hasNext(); i++) {
+          Map.Entry<String, JsonNode> e = entries.next();
           name = e.getKey();
           long nameLength = name(name);
           if (out != null) {
@@ -1096,8 +1154,69 @@ final class Documents {
       } catch (BadValue b) {
         throw b.name(name);
       }
-      if (out != null) {
-        out.put('}');
+    }
+
+    /**
+     * Walks the {@code n} entries of a large container in two halves at the same time: the first by
+     * {@link WalkHelper}'s thread (or this one, when that is busy), the second by this thread, each
+     * into a buffer of its own. The first half goes on from this walk's counts, so it refuses where
+     * one walk would; the second is counted from zero and the sum is checked after both. When a
+     * half fails, the first half's failure is thrown, as one walk would have met it first.
+     */
+    private void forked(JsonNode container, long keyLength, int depth, int n) {
+      mayFork = false;
+      int half = n / 2;
+      Walk head = helper();
+      head.keys = keys;
+      head.keyChars = keyChars;
+      Walk tail = helper();
+      boolean object = container.isObject();
+      WalkHelper.Task task =
+          WalkHelper.start(() -> head.range(container, object, keyLength, depth, 0, half));
+      Throwable tailFailure = null;
+      try {
+        tail.range(container, object, keyLength, depth, half, n);
+      } catch (RuntimeException | Error e) {
+        tailFailure = e;
+      }
+      Throwable failure = task.finish();
+      if (failure == null) {
+        failure = tailFailure;
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      keys = head.keys + tail.keys;
+      keyChars = head.keyChars + tail.keyChars;
+      dottedNames |= head.dottedNames | tail.dottedNames;
+      if (keys > MAX_FLATTENED_KEYS || keyChars > charsLimit) {
+        throw tooCostly(file, keys, charsLimit, writing);
+      }
+      out.append(head.out);
+      out.append(tail.out);
+    }
+
+    /** A walk with this one's limits writing into a buffer of its own, for half a container. */
+    private Walk helper() {
+      return new Walk(
+          file,
+          charsLimit,
+          writing,
+          maxNameLength,
+          maxNumberLength,
+          maxDepth,
+          new CompactJson(null, expectedLength / 2));
+    }
+
+    private void range(
+        JsonNode container, boolean object, long keyLength, int depth, int from, int to) {
+      if (object) {
+        properties(container, keyLength, depth, from, to);
+      } else {
+        elements(container, keyLength, depth, from, to);
       }
     }
 
@@ -1182,9 +1301,22 @@ final class Documents {
       if (out != null) {
         out.put('[');
       }
-      int i = 0;
+      int n = array.size();
+      if (mayFork && n >= FORK_MIN_ENTRIES) {
+        forked(array, keyLength, depth, n);
+      } else {
+        elements(array, keyLength, depth, 0, n);
+      }
+      if (out != null) {
+        out.put(']');
+      }
+    }
+
+    /** The elements {@code from} (inclusive) to {@code to} (exclusive). */
+    private void elements(JsonNode array, long keyLength, int depth, int from, int to) {
+      int i = from;
       try {
-        for (int n = array.size(); i < n; i++) {
+        for (; i < to; i++) {
           if (out != null && i > 0) {
             out.put(',');
           }
@@ -1192,9 +1324,6 @@ final class Documents {
         }
       } catch (BadValue b) {
         throw b.index(i);
-      }
-      if (out != null) {
-        out.put(']');
       }
     }
 
