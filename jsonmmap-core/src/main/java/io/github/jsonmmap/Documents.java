@@ -1090,7 +1090,7 @@ final class Documents {
     }
 
     void root(ObjectNode root) {
-      properties(root, -1, 1);
+      container(root, true, -1, 1);
     }
 
     /**
@@ -1109,21 +1109,22 @@ final class Documents {
     }
 
     /**
-     * The properties of an object at nesting level {@code depth} (the root is level 1) whose key is
-     * {@code keyLength} long (-1 for the root, whose names start keys).
+     * The properties of an object, or the elements of an array, at nesting level {@code depth} (the
+     * root is level 1) whose key is {@code keyLength} long (-1 for the root, whose names start
+     * keys).
      */
-    private void properties(JsonNode object, long keyLength, int depth) {
+    private void container(JsonNode container, boolean object, long keyLength, int depth) {
       if (out != null) {
-        out.put('{');
+        out.put(object ? '{' : '[');
       }
-      int n = object.size();
+      int n = container.size();
       if (mayFork && n >= FORK_MIN_ENTRIES) {
-        forked(object, keyLength, depth, n);
+        forked(container, object, keyLength, depth, n);
       } else {
-        properties(object, keyLength, depth, 0, n);
+        range(container, object, keyLength, depth, 0, n);
       }
       if (out != null) {
-        out.put('}');
+        out.put(object ? '}' : ']');
       }
     }
 
@@ -1163,14 +1164,13 @@ final class Documents {
      * one walk would; the second is counted from zero and the sum is checked after both. When a
      * half fails, the first half's failure is thrown, as one walk would have met it first.
      */
-    private void forked(JsonNode container, long keyLength, int depth, int n) {
+    private void forked(JsonNode container, boolean object, long keyLength, int depth, int n) {
       mayFork = false;
       int half = n / 2;
       Walk head = helper();
       head.keys = keys;
       head.keyChars = keyChars;
       Walk tail = helper();
-      boolean object = container.isObject();
       WalkHelper.Task task =
           WalkHelper.start(() -> head.range(container, object, keyLength, depth, 0, half));
       Throwable tailFailure = null;
@@ -1211,6 +1211,7 @@ final class Documents {
           new CompactJson(null, expectedLength / 2));
     }
 
+    /** The entries {@code from} (inclusive) to {@code to} (exclusive) of an object or an array. */
     private void range(
         JsonNode container, boolean object, long keyLength, int depth, int from, int to) {
       if (object) {
@@ -1241,9 +1242,9 @@ final class Documents {
             out.put(node.isObject() ? '}' : ']');
           }
         } else if (node.isObject()) {
-          properties(node, keyLength, depth + 1);
+          container(node, true, keyLength, depth + 1);
         } else {
-          elements(node, keyLength, depth + 1);
+          container(node, false, keyLength, depth + 1);
         }
       } else {
         key(keyLength);
@@ -1295,21 +1296,6 @@ final class Documents {
         return false;
       }
       return true;
-    }
-
-    private void elements(JsonNode array, long keyLength, int depth) {
-      if (out != null) {
-        out.put('[');
-      }
-      int n = array.size();
-      if (mayFork && n >= FORK_MIN_ENTRIES) {
-        forked(array, keyLength, depth, n);
-      } else {
-        elements(array, keyLength, depth, 0, n);
-      }
-      if (out != null) {
-        out.put(']');
-      }
     }
 
     /** The elements {@code from} (inclusive) to {@code to} (exclusive). */
