@@ -280,9 +280,9 @@ public final class JsonMmapFile implements AutoCloseable {
    * sees the tree. Always makes a new version, even when nothing changed.
    *
    * <p>A tree is checked and serialised in one walk, and must not change while this runs. After a
-   * document of 256 KiB or more, the first object or array of 1,024 entries or more is walked in
-   * two halves at once, one of them by a helper thread (a daemon, gone after a few idle seconds)
-   * when a second core is free; the bytes and any refusal are those of one walk.
+   * document of 2 MiB or more, the first object or array of 1,024 entries or more is walked in two
+   * halves at once, one of them by a helper thread (a daemon, gone after a few idle seconds) when a
+   * second core is free; the bytes and any refusal are those of one walk.
    *
    * @return the new snapshot, committed: readers see it or a later one from now on
    * @throws NotWriterException when this process does not hold the writer role, or finds that it

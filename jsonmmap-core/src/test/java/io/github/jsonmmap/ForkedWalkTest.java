@@ -117,7 +117,7 @@ class ForkedWalkTest {
   void aPublishOfALargeTreeAfterALargeOneWritesTheSameBytesAndShape() {
     ObjectNode tree = NODES.objectNode();
     ObjectNode items = tree.putObject("items");
-    for (int i = 0; i < 6000; i++) {
+    for (int i = 0; i < 30_000; i++) {
       ObjectNode item = items.putObject(String.format("svc%06d", i));
       item.put("host", "10.0." + i / 250 + "." + i % 250);
       item.put("port", 8000 + i);
