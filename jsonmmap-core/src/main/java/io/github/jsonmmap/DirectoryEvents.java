@@ -35,8 +35,8 @@ interface DirectoryEvents {
 
   /**
    * Whether every change to a watched entry other than a write through a mapping is reported, as it
-   * happens, with a timestamp change told apart from a write: then a reader hearing these events
-   * needs only a rare safety-net poll.
+   * happens, and reported as a mere timestamp change only when it is one: then a reader hearing
+   * these events needs only a rare safety-net poll.
    */
   boolean precise();
 

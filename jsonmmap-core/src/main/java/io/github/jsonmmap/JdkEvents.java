@@ -22,6 +22,13 @@ import java.util.concurrent.TimeUnit;
  * poller thread reads inotify and hands the event over, so a change costs two thread wake-ups; on
  * macOS the JDK polls every few seconds.
  *
+ * <p>The JDK reports a write and a timestamp change alike, as {@code ENTRY_MODIFY}. Where its
+ * service reads inotify (Linux), every event is still reported as it happens, so each one that
+ * names a file gets the full look and the source counts as {@linkplain #precise() precise}: a
+ * reader hearing it needs only the rare safety-net poll, and an idle one stays as idle as with
+ * native inotify. Elsewhere (macOS polls every few seconds) it is not, and readers keep the short
+ * poll.
+ *
  * <p>A {@code WatchService} cannot be woken without an event, so {@link #await} waits at most
  * {@link #MAX_WAIT_NANOS}: a registration that shortens the next tick is noticed within that.
  *
@@ -34,12 +41,17 @@ final class JdkEvents implements DirectoryEvents {
   /** The longest single wait, since nothing but an event or a close wakes a WatchService. */
   static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /** The JDK's service on Linux, which reads inotify (and reports its overflow). */
+  static final String INOTIFY_SERVICE = "sun.nio.fs.LinuxWatchService";
+
   private final WatchService service;
+  private final boolean inotify;
   private final Map<Path, WatchKey> keys = new HashMap<>();
   private volatile boolean woken;
 
   JdkEvents(WatchService service) {
     this.service = service;
+    this.inotify = service.getClass().getName().equals(INOTIFY_SERVICE);
   }
 
   @Override
@@ -47,10 +59,13 @@ final class JdkEvents implements DirectoryEvents {
     return "jdk";
   }
 
-  /** No: ENTRY_MODIFY stands for a write and a timestamp change alike (and macOS polls). */
+  /**
+   * Where the service reads inotify: every change is reported as it happens, and none as a mere
+   * timestamp change. Not where it polls (macOS).
+   */
   @Override
   public boolean precise() {
-    return false;
+    return inotify;
   }
 
   @Override
@@ -95,9 +110,10 @@ final class JdkEvents implements DirectoryEvents {
       if (event.kind() == OVERFLOW) {
         sink.overflow();
       } else if (event.context() instanceof Path name) {
-        // ENTRY_MODIFY stands for a write and a timestamp change alike: it gets the cheap look, a
-        // creation or deletion the full one (and this source keeps the short poll: not precise).
-        sink.changed(dir, name.toString(), event.kind() == ENTRY_MODIFY);
+        // ENTRY_MODIFY stands for a write and a timestamp change alike. Read from inotify, it gets
+        // the full look, so that nothing waits for the poll; from a polling service the cheap one,
+        // and the short poll stays (a creation or deletion gets the full look from either).
+        sink.changed(dir, name.toString(), event.kind() == ENTRY_MODIFY && !inotify);
       }
     }
     if (!key.reset()) {

@@ -152,8 +152,9 @@ public final class JsonMmapOptions {
 
   /**
    * How often a reader looks at the file without being told to: in {@link WatchMode#POLL}, always;
-   * in {@link WatchMode#EVENTS}, while no inotify events are heard (the JDK WatchService fallback,
-   * no event source at all, a directory that cannot be watched) or the last read failed.
+   * in {@link WatchMode#EVENTS}, while no inotify events are heard (a JDK WatchService that polls,
+   * as on macOS; no event source at all; a directory that cannot be watched) or the last read
+   * failed. On Linux the JDK WatchService fallback reads inotify too and counts as heard.
    */
   public Duration pollInterval() {
     return pollInterval;

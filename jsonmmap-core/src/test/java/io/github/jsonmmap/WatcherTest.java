@@ -9,11 +9,14 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.WatchService;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +66,13 @@ class WatcherTest {
     return watcher;
   }
 
+  /** Whether this JDK's default WatchService is the Linux one, which reads inotify. */
+  private static boolean jdkServiceReadsInotify() throws IOException {
+    try (WatchService service = FileSystems.getDefault().newWatchService()) {
+      return service.getClass().getName().equals(JdkEvents.INOTIFY_SERVICE);
+    }
+  }
+
   private static void assumeNativeExpected() {
     Assumptions.assumeTrue(
         System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux"),
@@ -78,6 +88,32 @@ class WatcherTest {
   @Test
   void jdkFallbackIsUsedAndDeliversWhenNativeIsDisabledByTheSystemProperty() throws IOException {
     assertReaderInChildSeesChanges(List.of("-D" + Watcher.MECHANISM_PROPERTY + "=jdk"), "jdk");
+  }
+
+  /**
+   * A reader on the JDK fallback with hour-long polls still looks in full at once when the file is
+   * written by something else: here it is truncated to its header page, which leaves the current
+   * word as it was (the cheap look would see nothing) and only the full look reports.
+   */
+  @Test
+  void aJdkFallbackReaderOnLinuxLooksInFullAtOnceWithoutWaitingForItsPoll() throws IOException {
+    Assumptions.assumeTrue(jdkServiceReadsInotify(), "the JDK's WatchService reads inotify");
+    Path file = dir.resolve("shared.json");
+    long version;
+    try (JsonMmapFile writer = JsonMmapFile.open(file, Role.WRITER)) {
+      writer.set("greeting", "x".repeat(5000));
+      version = writer.set("greeting", "hello").version();
+    }
+    assertThat(Files.size(file)).isGreaterThan(FileLayout.PAGE_SIZE);
+    List<String> jdk = List.of("-D" + Watcher.MECHANISM_PROPERTY + "=jdk");
+    try (Child reader = Child.start(jdk, EventsReader.class, file.toString())) {
+      reader.awaitLine(l -> l.equals("mechanism jdk"));
+      reader.awaitLine(l -> l.equals("ready " + version));
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        ch.truncate(FileLayout.PAGE_SIZE);
+      }
+      reader.awaitLine(l -> l.startsWith("error corrupt ") && l.contains("truncated"));
+    }
   }
 
   @Test
@@ -154,48 +190,66 @@ class WatcherTest {
     watcher.register(c);
 
     touch(a.path);
-    await().atMost(DEADLINE).until(() -> a.events.get() >= 1);
+    await().atMost(DEADLINE).until(() -> a.looks.get() >= 1);
     touch(c.path);
-    await().atMost(DEADLINE).until(() -> c.events.get() >= 1);
+    await().atMost(DEADLINE).until(() -> c.looks.get() >= 1);
     touch(b.path);
-    await().atMost(DEADLINE).until(() -> b.events.get() >= 1);
-    assertThat(a.ticks.get() + b.ticks.get() + c.ticks.get()).isZero();
+    await().atMost(DEADLINE).until(() -> b.looks.get() >= 1);
+    for (Probe probe : List.of(a, b, c)) {
+      assertThat(probe.looksOfTheOtherKind(mechanism)).isZero();
+    }
 
     // Unregistering one file of a directory keeps the other watched; the removed one hears nothing.
     watcher.unregister(a);
-    int aBefore = a.events.get();
-    int bBefore = b.events.get();
+    int aBefore = a.looks.get();
+    int bBefore = b.looks.get();
     touch(a.path);
     touch(b.path);
-    await().atMost(DEADLINE).until(() -> b.events.get() > bBefore);
-    assertThat(a.events.get()).isEqualTo(aBefore);
+    await().atMost(DEADLINE).until(() -> b.looks.get() > bBefore);
+    assertThat(a.looks.get()).isEqualTo(aBefore);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"auto", "jdk"})
   void watchesADirectoryAgainAfterItIsDeletedAndRecreated(String mechanism) throws IOException {
     Watcher watcher = watcher(mechanism);
+    boolean precise = !mechanism.equals("jdk") || jdkServiceReadsInotify();
     Path sub = Files.createDirectory(dir.resolve("sub"));
     Probe probe =
         new Probe(Files.createFile(sub.resolve("f.json")), TimeUnit.MILLISECONDS.toNanos(50));
+    probe.heardIntervalNanos = HOUR_NANOS;
+    probe.readsTime = true;
     watcher.register(probe);
     touch(probe.path);
-    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+    await().atMost(DEADLINE).until(() -> probe.looks.get() >= 1);
+    await().atMost(DEADLINE).until(() -> !precise || probe.heardAgain.get() >= 1);
 
     Files.delete(probe.path);
     Files.delete(sub);
     Files.createDirectory(sub);
     Files.createFile(probe.path);
-    // Re-watched on a tick. A time no event before the deletion could have read marks the event.
+    // A time no look before the deletion could have read marks the event.
     FileTime marker = FileTime.from(Instant.now().plus(Duration.ofDays(1)));
-    await()
-        .atMost(DEADLINE)
-        .pollInterval(Duration.ofMillis(20))
-        .until(
-            () -> {
-              Files.setLastModifiedTime(probe.path, marker);
-              return marker.equals(probe.timeSeenOnEvent);
-            });
+    if (precise) {
+      // The directory is lost, then watched again on one of the 50 ms ticks; heard again, the
+      // target is next polled in an hour, so only an event can bring the look that sees the mark.
+      await().atMost(DEADLINE).until(() -> probe.heardAgain.get() >= 2);
+      int looks = probe.looks.get();
+      Files.setLastModifiedTime(probe.path, marker);
+      await()
+          .atMost(DEADLINE)
+          .until(() -> probe.looks.get() > looks && marker.equals(probe.timeSeenOnLook));
+    } else {
+      // A polling WatchService: re-watched on a tick, and only its events take the cheap look.
+      await()
+          .atMost(DEADLINE)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                Files.setLastModifiedTime(probe.path, marker);
+                return marker.equals(probe.timeSeenOnEvent);
+              });
+    }
   }
 
   @ParameterizedTest
@@ -210,9 +264,9 @@ class WatcherTest {
     for (int i = 1; i <= 3; i++) {
       int round = i;
       touch(bad.path);
-      await().atMost(DEADLINE).until(() -> bad.events.get() >= round);
+      await().atMost(DEADLINE).until(() -> bad.looks.get() >= round);
       touch(good.path);
-      await().atMost(DEADLINE).until(() -> good.events.get() >= round);
+      await().atMost(DEADLINE).until(() -> good.looks.get() >= round);
     }
   }
 
@@ -224,13 +278,13 @@ class WatcherTest {
     Probe writer = new Probe(Files.createFile(dir.resolve("writer.json")), HOUR_NANOS);
     watcher.register(writer);
     touch(writer.path);
-    await().atMost(DEADLINE).until(() -> writer.events.get() >= 1);
+    await().atMost(DEADLINE).until(() -> writer.looks.get() >= 1);
 
     // Alone in its directory, a target that wants no events leaves the directory unwatched.
     writer.wants = false;
     watcher.refresh(writer);
     assertThat(watcher.watches(dir)).isFalse();
-    int before = writer.events.get();
+    int before = writer.looks.get();
 
     // Another file of the directory is heard; the target that wants none is not, though its
     // event came first.
@@ -239,8 +293,8 @@ class WatcherTest {
     assertThat(watcher.watches(dir)).isTrue();
     touch(writer.path);
     touch(reader.path);
-    await().atMost(DEADLINE).until(() -> reader.events.get() >= 1);
-    assertThat(writer.events.get()).isEqualTo(before);
+    await().atMost(DEADLINE).until(() -> reader.looks.get() >= 1);
+    assertThat(writer.looks.get()).isEqualTo(before);
     watcher.unregister(reader);
     assertThat(watcher.watches(dir)).isFalse();
 
@@ -248,11 +302,14 @@ class WatcherTest {
     writer.wants = true;
     watcher.refresh(writer);
     assertThat(watcher.watches(dir)).isTrue();
-    await().atMost(DEADLINE).until(() -> writer.events.get() >= before + 1);
-    int looked = writer.events.get();
+    await().atMost(DEADLINE).until(() -> writer.looks.get() >= before + 1);
+    int looked = writer.looks.get();
     touch(writer.path);
-    await().atMost(DEADLINE).until(() -> writer.events.get() > looked);
-    assertThat(writer.ticks.get() + reader.ticks.get()).isZero();
+    await().atMost(DEADLINE).until(() -> writer.looks.get() > looked);
+    if (!mechanism.equals("jdk") || !jdkServiceReadsInotify()) {
+      // Timestamp changes only: cheap looks (from the JDK's inotify-reading service, full ones).
+      assertThat(writer.ticks.get() + reader.ticks.get()).isZero();
+    }
 
     // Refreshing a target that is not registered changes nothing.
     watcher.refresh(reader);
@@ -262,23 +319,32 @@ class WatcherTest {
   /**
    * A timestamp change is the writer's bump after a publish: the cheap look. Anything else that
    * names the file (written, renamed over, deleted) gets the full look at once, whatever the poll.
-   * The JDK reports a write and a timestamp change alike as ENTRY_MODIFY: the cheap look for both.
+   * The JDK reports a write and a timestamp change alike as ENTRY_MODIFY: read from inotify (Linux)
+   * it gets the full look, so that a write does not wait for the poll; from a polling service
+   * (macOS) the cheap one, and the short poll stays.
    */
   @ParameterizedTest
   @ValueSource(strings = {"auto", "jdk"})
   void aTimestampChangeIsLookedAtCheaplyAndAnythingElseInFull(String mechanism) throws IOException {
     Watcher watcher = watcher(mechanism);
+    boolean everyEventInFull = mechanism.equals("jdk") && jdkServiceReadsInotify();
     Probe probe = new Probe(Files.createFile(dir.resolve("f.json")), HOUR_NANOS);
     watcher.register(probe);
     touch(probe.path);
-    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
-    assertThat(probe.ticks.get()).isZero();
+    if (everyEventInFull) {
+      await().atMost(DEADLINE).until(() -> probe.ticks.get() >= 1);
+      assertThat(probe.events.get()).isZero();
+    } else {
+      await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+      assertThat(probe.ticks.get()).isZero();
+    }
+    int touched = probe.ticks.get();
 
     Files.writeString(probe.path, "written", StandardOpenOption.APPEND);
-    if (mechanism.equals("jdk")) {
+    if (mechanism.equals("jdk") && !everyEventInFull) {
       await().atMost(DEADLINE).until(() -> probe.events.get() >= 2);
     } else {
-      await().atMost(DEADLINE).until(() -> probe.ticks.get() >= 1);
+      await().atMost(DEADLINE).until(() -> probe.ticks.get() > touched);
     }
     int ticks = probe.ticks.get();
 
@@ -292,9 +358,10 @@ class WatcherTest {
   }
 
   /**
-   * The interval is asked after every tick knowing whether precise events (inotify) are heard: a
-   * target that hears them may wait long; one that wants none, or that waits on the JDK's
-   * WatchService, is told they are not heard.
+   * The interval is asked after every tick knowing whether precise events (inotify, read natively
+   * or by the JDK's WatchService on Linux) are heard: a target that hears them may wait long; one
+   * that wants none, or that waits on a WatchService that polls (macOS), is told they are not
+   * heard.
    */
   @ParameterizedTest
   @ValueSource(strings = {"auto", "jdk"})
@@ -311,7 +378,7 @@ class WatcherTest {
 
     await().atMost(DEADLINE).until(() -> deaf.ticks.get() >= 20);
     assertThat(deaf.askedHeard.get()).isZero();
-    if (mechanism.equals("jdk")) {
+    if (mechanism.equals("jdk") && !jdkServiceReadsInotify()) {
       assertThat(hearing.askedHeard.get()).isZero();
       await().atMost(DEADLINE).until(() -> hearing.ticks.get() >= 20);
     } else {
@@ -417,7 +484,7 @@ class WatcherTest {
     Probe probe = new Probe(Files.createFile(dir.resolve("idle.json")), HOUR_NANOS);
     watcher.register(probe);
     touch(probe.path);
-    await().atMost(DEADLINE).until(() -> probe.events.get() >= 1);
+    await().atMost(DEADLINE).until(() -> probe.looks.get() >= 1);
     // Waiting for an hour-long tick, it must still stop within the bound.
     assertThat(watcher.close(DEADLINE)).isTrue();
   }
@@ -467,11 +534,24 @@ class WatcherTest {
     final long intervalNanos;
     final AtomicInteger events = new AtomicInteger();
     final AtomicInteger ticks = new AtomicInteger();
+
+    /** Events and ticks: every look the watcher had the target take. */
+    final AtomicInteger looks = new AtomicInteger();
+
     volatile Error failure;
+    volatile FileTime timeSeenOnLook;
     volatile FileTime timeSeenOnEvent;
     volatile boolean wants = true;
     final AtomicInteger askedHeard = new AtomicInteger();
     final AtomicInteger askedUnheard = new AtomicInteger();
+
+    /** How often the interval was asked with events heard right after an ask without. */
+    final AtomicInteger heardAgain = new AtomicInteger();
+
+    private boolean lastAskHeard;
+
+    /** Whether a look reads the file's time (allocates: not for the allocation tests). */
+    volatile boolean readsTime;
 
     /** The interval while precise events are heard; the same as the other unless set. */
     volatile long heardIntervalNanos;
@@ -490,6 +570,10 @@ class WatcherTest {
     @Override
     public long pollIntervalNanos(boolean eventsHeard) {
       (eventsHeard ? askedHeard : askedUnheard).incrementAndGet();
+      if (eventsHeard && !lastAskHeard) {
+        heardAgain.incrementAndGet();
+      }
+      lastAskHeard = eventsHeard;
       return eventsHeard ? heardIntervalNanos : intervalNanos;
     }
 
@@ -498,22 +582,37 @@ class WatcherTest {
       return wants;
     }
 
+    /**
+     * With hour-long intervals and only timestamp changes made: the looks that are not of the kind
+     * a timestamp change gets from {@code mechanism} (cheap ones, but full ones from the JDK's
+     * WatchService when it reads inotify).
+     */
+    int looksOfTheOtherKind(String mechanism) throws IOException {
+      return mechanism.equals("jdk") && jdkServiceReadsInotify() ? events.get() : ticks.get();
+    }
+
     @Override
     public void onEvent() {
       events.incrementAndGet();
-      try {
-        timeSeenOnEvent = Files.getLastModifiedTime(path);
-      } catch (IOException e) {
-        timeSeenOnEvent = null;
-      }
-      if (failure != null) {
-        throw failure;
-      }
+      look();
+      timeSeenOnEvent = timeSeenOnLook;
     }
 
     @Override
     public void onTick() {
       ticks.incrementAndGet();
+      look();
+    }
+
+    private void look() {
+      if (readsTime) {
+        try {
+          timeSeenOnLook = Files.getLastModifiedTime(path);
+        } catch (IOException e) {
+          timeSeenOnLook = null;
+        }
+      }
+      looks.incrementAndGet();
       if (failure != null) {
         throw failure;
       }
@@ -521,8 +620,9 @@ class WatcherTest {
   }
 
   /**
-   * Child main: follows a file in events mode with an hour-long poll, printing {@code mechanism M},
-   * {@code ready V}, then {@code seen V} per change.
+   * Child main: follows a file in events mode with hour-long polls, printing {@code mechanism M},
+   * {@code ready V}, then {@code seen V} per change and {@code error REASON MESSAGE} per problem
+   * reported.
    */
   static final class EventsReader {
     public static void main(String[] args) throws Exception {
@@ -531,12 +631,21 @@ class WatcherTest {
           JsonMmapOptions.builder(Path.of(args[0]))
               .watchMode(WatchMode.EVENTS)
               .pollInterval(Duration.ofHours(1))
+              .eventsPollInterval(Duration.ofHours(1))
               .build();
       try (JsonMmapFile reader = JsonMmapFile.open(options)) {
         reader.addListener(change -> out.println("seen " + change.current().version()));
         out.println("mechanism " + Watcher.instance().mechanism());
         out.println("ready " + reader.snapshot().version());
-        new java.util.concurrent.CountDownLatch(1).await();
+        JsonMmapException reported = null;
+        while (true) {
+          JsonMmapException error = reader.lastError().orElse(null);
+          if (error != null && error != reported) {
+            out.println("error " + error.reason() + " " + error.getMessage());
+          }
+          reported = error;
+          Thread.sleep(5);
+        }
       }
     }
   }
