@@ -79,7 +79,7 @@ final class Idle {
           0);
       start(
           children,
-          "EVENTS_JDK|fallback poll 1s (default: no precise events)",
+          "EVENTS_JDK|safety-net poll 5s while heard (default on Linux)",
           Peer.EVENTS_JDK,
           mmap.toString(),
           dir,
