@@ -1100,8 +1100,8 @@ final class Documents {
     /**
      * Lets this walk split the first container it meets with at least {@link #FORK_MIN_ENTRIES}
      * entries in two halves walked at the same time ({@link WalkHelper}), when it writes, the
-     * document likely has {@code expectedLength} bytes or more than {@link #FORK_MIN_BYTES}, and
-     * there is a second core. The bytes, the counts and the first error met are those of one walk.
+     * document likely has {@code expectedLength} bytes, at least {@link #FORK_MIN_BYTES}, and there
+     * is a second core. The bytes, the counts and the first error met are those of one walk.
      */
     void forkLargeContainer(int expectedLength) {
       this.expectedLength = expectedLength;
@@ -1187,11 +1187,14 @@ final class Documents {
       if (failure == null) {
         failure = tailFailure;
       }
-      if (failure instanceof RuntimeException e) {
-        throw e;
-      }
       if (failure instanceof Error e) {
         throw e;
+      }
+      if (failure != null) {
+        // A failed half's buffer is never used, whatever it threw (a sneaky checked exception).
+        throw failure instanceof RuntimeException e
+            ? e
+            : new IllegalStateException("walk of half a container failed", failure);
       }
       keys = head.keys + tail.keys;
       keyChars = head.keyChars + tail.keyChars;
